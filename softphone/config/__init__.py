@@ -1,0 +1,1 @@
+"""Admin policy, user preferences and credentials."""

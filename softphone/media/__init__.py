@@ -1,0 +1,1 @@
+"""Audio graph pieces that never import pjsua2: frame sources, sinks and analysis."""

@@ -1,0 +1,1 @@
+"""Recording store: layout, metadata, finalize, recovery."""

@@ -1,0 +1,1 @@
+"""SIP engine: the only package that imports pjsua2."""
