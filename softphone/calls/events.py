@@ -1,0 +1,113 @@
+"""The closed vocabulary of call states and engine events the rest of the code subscribes to."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class CallState(enum.Enum):
+    """Where a call is in its SIP dialog."""
+
+    CALLING = "calling"
+    INCOMING = "incoming"
+    EARLY = "early"
+    CONNECTING = "connecting"
+    CONFIRMED = "confirmed"
+    DISCONNECTED = "disconnected"
+
+
+class CallDirection(enum.Enum):
+    """Who placed the call."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class DtmfMethod(enum.Enum):
+    """How a DTMF digit travels."""
+
+    RFC4733 = "rfc4733"
+    SIP_INFO = "sip-info"
+
+
+@dataclass(frozen=True)
+class MediaStatus:
+    """Confirmed audio media facts of a call, read from the negotiated stream.
+
+    `local_hold` and `remote_hold` are two independent facts; `active` is true only when audio
+    flows both ways (sendrecv, neither side holding).
+    """
+
+    active: bool
+    local_hold: bool
+    remote_hold: bool
+    sending: bool
+    receiving: bool
+
+    @classmethod
+    def none(cls) -> MediaStatus:
+        """No audio media at all (before answer, after hang-up, or on a media error)."""
+        return cls(active=False, local_hold=False, remote_hold=False, sending=False, receiving=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every event the engine publishes; delivered on the main thread."""
+
+
+@dataclass(frozen=True)
+class IncomingCall(Event):
+    """A new inbound call is offered; the engine already answered 100 Trying."""
+
+    call_id: int
+    remote_uri: str
+    local_uri: str
+
+
+@dataclass(frozen=True)
+class CallStateChanged(Event):
+    """The call's dialog state changed; `status_code`/`reason` carry the last SIP status."""
+
+    call_id: int
+    state: CallState
+    status_code: int
+    reason: str
+    remote_uri: str
+    sip_call_id: str
+
+
+@dataclass(frozen=True)
+class MediaChanged(Event):
+    """The call's confirmed audio media changed (answer, hold, resume, re-INVITE)."""
+
+    call_id: int
+    media: MediaStatus
+
+
+@dataclass(frozen=True)
+class DtmfReceived(Event):
+    """The remote party sent a DTMF digit."""
+
+    call_id: int
+    digit: str
+    method: DtmfMethod
+
+
+@dataclass(frozen=True)
+class RegistrationChanged(Event):
+    """A registration attempt finished (success, failure or un-registration)."""
+
+    account: str
+    registered: bool
+    status_code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class HoldRefused(Event):
+    """The peer answered our hold or resume re-INVITE with an error."""
+
+    call_id: int
+    status_code: int
+    reason: str

@@ -1,0 +1,199 @@
+"""Command-line entry points: scripted calls, the self-test and the customer peer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from softphone.calls.events import DtmfMethod
+from softphone.headless import Audio, CallFailed, ScriptedCall, Timetable, run_engine
+from softphone.media.errors import AudioFileError
+from softphone.media.frames import FrameSink, FrameSource
+from softphone.media.sinks import NullSink, WavFileSink
+from softphone.media.sources import open_source, parse_source_spec
+from softphone.sip.engine import SipError
+
+log = logging.getLogger("softphone")
+
+EXIT_OK = 0
+EXIT_CALL_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(ValueError):
+    """Bad input from the command line; the message says what to give instead."""
+
+
+def _hold_spec(text: str) -> tuple[float, float]:
+    at, sep, duration = text.partition(":")
+    try:
+        values = float(at), float(duration)
+    except ValueError:
+        values = (-1.0, -1.0)
+    if not sep or values[0] < 0 or values[1] <= 0:
+        raise argparse.ArgumentTypeError(f"expected AT:DURATION in seconds, such as 5:3, not {text!r}")
+    return values
+
+
+def _dtmf_spec(text: str) -> tuple[float, str, DtmfMethod]:
+    parts = text.split(":")
+    try:
+        at = float(parts[0])
+        method = DtmfMethod(parts[2]) if len(parts) > 2 else DtmfMethod.RFC4733
+    except (ValueError, IndexError):
+        at, method = -1.0, DtmfMethod.RFC4733
+    if len(parts) not in (2, 3) or at < 0 or not parts[1]:
+        raise argparse.ArgumentTypeError(
+            f"expected AT:DIGITS[:rfc4733|sip-info], such as 2:123#, not {text!r}"
+        )
+    return at, parts[1], method
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}")
+    return value
+
+
+def _add_call_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hold", type=_hold_spec, action="append", default=[], metavar="AT:DURATION",
+                   help="hold AT seconds after answer for DURATION seconds (repeatable)")
+    p.add_argument("--hangup-after", type=_seconds, metavar="SECONDS",
+                   help="hang up this many seconds after answer")
+    p.add_argument("--dtmf", type=_dtmf_spec, action="append", default=[],
+                   metavar="AT:DIGITS[:METHOD]", help="send DTMF digits (rfc4733 or sip-info)")
+    p.add_argument("--mic", default="device", metavar="SOURCE",
+                   help="what the agent sends: device, silence, tone:HZ or a WAV file")
+    p.add_argument("--speaker", default="device", metavar="SINK",
+                   help="where the customer's audio goes: device, null or a WAV file")
+    p.add_argument("--recordings", metavar="DIR", help="directory for recordings")
+    p.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
+    p.add_argument("--json", action="store_true", help="print the call report as JSON last")
+    p.add_argument("--sip-log-level", type=int, default=1, choices=range(7), metavar="0-6",
+                   help="pjsip log verbosity routed into the app's log (default 1: errors)")  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `softphone` command line."""
+    parser = argparse.ArgumentParser(
+        prog="softphone", description="Hold-aware contact-centre softphone."
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    call = sub.add_parser("call", help="place one scripted call")
+    call.add_argument("uri", help="SIP URI to call, such as sip:customer@127.0.0.1:5070")
+    call.add_argument("--bind", default="0.0.0.0:0", metavar="HOST:PORT",
+                      help="local SIP address (default: any interface, a free port)")  # fmt: skip
+    call.add_argument("--ring-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                      help="give up when not answered within this time")  # fmt: skip
+    _add_call_options(call)
+
+    answer = sub.add_parser("answer", help="wait for one call, answer it and follow the script")
+    answer.add_argument("--listen", required=True, metavar="HOST:PORT",
+                        help="local SIP address to take the call on")  # fmt: skip
+    answer.add_argument("--wait", type=_seconds, default=120.0, metavar="SECONDS",
+                        help="how long to wait for a call")  # fmt: skip
+    answer.add_argument("--answer-after", type=_seconds, default=0.0, metavar="SECONDS",
+                        help="ring this long before answering")  # fmt: skip
+    _add_call_options(answer)
+
+    selftest = sub.add_parser("selftest", help="prove on this machine that calls work")
+    selftest.add_argument("--json", action="store_true", help="print the result as JSON last")
+    return parser
+
+
+def _open_audio(args: argparse.Namespace) -> Audio:
+    spec = parse_source_spec(args.mic)
+    mic_dev: FrameSource | None = None
+    speaker_dev: FrameSink | None = None
+    if spec.kind == "device" or args.speaker == "device":
+        from softphone.media.device import open_device_audio  # noqa: PLC0415 - needs PortAudio
+
+        mic_dev, speaker_dev = open_device_audio(spec.kind == "device", args.speaker == "device")
+    mic = mic_dev or open_source(spec)
+    if speaker_dev is not None:
+        speaker = speaker_dev
+    elif args.speaker in ("null", "none"):
+        speaker = NullSink()
+    else:
+        speaker = WavFileSink(args.speaker)
+    return Audio(mic=mic, speaker=speaker)
+
+
+def _scripted(args: argparse.Namespace) -> int:
+    audio = _open_audio(args)
+    plan = Timetable(
+        holds=tuple(args.hold),
+        hangup_after=args.hangup_after,
+        dtmf=tuple(args.dtmf),
+        ring_timeout=getattr(args, "ring_timeout", 30.0),
+        answer_after=getattr(args, "answer_after", 0.0),
+    )
+    listen = args.listen if args.command == "answer" else args.bind
+    engine, phone = run_engine(listen, "agent", log_level=args.sip_log_level)
+    runner = ScriptedCall(engine, phone, audio, plan)
+    try:
+        if args.command == "call":
+            report = runner.place(args.uri)
+        else:
+            print(f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True)
+            report = runner.take(args.wait)
+        status = EXIT_OK
+    except CallFailed as exc:
+        report = runner.report
+        report.error = str(exc)
+        print(f"softphone: {exc}", file=sys.stderr)
+        status = EXIT_CALL_FAILED
+    finally:
+        engine.stop()
+        audio.speaker.close()
+    _print_report(report.as_json(), args.json)
+    return status
+
+
+def _print_report(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report, sort_keys=True), flush=True)
+        return
+    for key in sorted(report):
+        print(f"{key}: {report[key]}")
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="softphone: %(name)s: %(message)s", stream=sys.stderr)
+    # pjsip's own lines repeat what the app already says in plain words; show them on -v.
+    logging.getLogger("softphone.sip.pjsip").setLevel(level if verbose else logging.CRITICAL)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; exit 0 on success, 1 when a call failed, 2 on bad input."""
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        if args.command in ("call", "answer"):
+            return _scripted(args)
+        if args.command == "selftest":
+            from softphone.selftest import run_selftest  # noqa: PLC0415 - heavy, on demand
+
+            return run_selftest(as_json=args.json)
+    except (SipError, AudioFileError, UsageError, ValueError, OSError) as exc:
+        print(f"softphone: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("softphone: interrupted", file=sys.stderr)
+        return EXIT_CALL_FAILED
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+"""The SIP phone: accounts, calls and audio routes, as operations the rest of the app calls."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import pjsua2 as pj
+
+from softphone.calls.events import (
+    CallDirection,
+    CallState,
+    CallStateChanged,
+    DtmfMethod,
+    Event,
+    MediaChanged,
+    MediaStatus,
+)
+from softphone.media.frames import FrameSink, FrameSource
+from softphone.sip.call import SipAccount, SipCall, audio_index, media_status
+from softphone.sip.engine import SipEngine, SipError
+from softphone.sip.ports import FramePort
+
+log = logging.getLogger("softphone.sip")
+
+_DTMF_DIGITS = set("0123456789*#ABCDabcd")
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """A SIP identity: direct IP calls when `registrar` is None, else registered with digest."""
+
+    name: str
+    uri: str
+    registrar: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    realm: str = "*"
+    register_expires: int = 300
+
+
+class AudioPort:
+    """An opaque handle to a Python media port on the conference bridge."""
+
+    def __init__(self, port: FramePort) -> None:
+        self._port: FramePort | None = port
+        self.name = port.name
+
+    @property
+    def port(self) -> FramePort:
+        """The live port; released when the phone shuts down."""
+        if self._port is None:
+            raise SipError(f"audio port {self.name!r} was released at shutdown")
+        return self._port
+
+    def release(self) -> None:
+        """Drop the pjsua2 object so nothing outlives the library."""
+        self._port = None
+
+
+@dataclass
+class _Routes:
+    """What should be connected to one call; re-applied whenever its media port is recreated."""
+
+    mics: list[FramePort] = field(default_factory=list)
+    feeds: list[FramePort] = field(default_factory=list)
+    sinks: list[FramePort] = field(default_factory=list)
+    muted: bool = False
+    hold_intent: bool = False
+
+
+class Phone:
+    """Places, answers and controls calls; every method runs on the engine's main thread."""
+
+    def __init__(self, engine: SipEngine) -> None:
+        self._engine = engine
+        self._accounts: dict[str, SipAccount] = {}
+        self._calls: dict[int, SipCall] = {}
+        self._routes: dict[int, _Routes] = {}
+        self._media: dict[int, MediaStatus] = {}
+        self._ports: list[AudioPort] = []
+        engine.subscribe(self._on_event)  # first subscriber: routes are fixed before others run
+        engine.add_finalizer(self._shutdown)
+
+    # --- accounts --------------------------------------------------------------------------
+
+    def add_account(self, spec: AccountSpec) -> None:
+        """Create an account; with a registrar it starts registering at once."""
+        self._engine.check_thread()
+        self._verify_uri(spec.uri, "account URI")
+        cfg = self._engine.account_config(spec.uri)
+        if spec.registrar:
+            self._verify_uri(spec.registrar, "registrar URI")
+            cfg.regConfig.registrarUri = spec.registrar
+            cfg.regConfig.timeoutSec = spec.register_expires
+            cfg.regConfig.retryIntervalSec = 0
+            user = spec.username or _user_part(spec.uri)
+            cfg.sipConfig.authCreds.append(
+                pj.AuthCredInfo("digest", spec.realm, user, 0, spec.password or "")
+            )
+        else:
+            cfg.regConfig.registerOnAdd = False
+        account = SipAccount(self._engine, spec.name, self._calls)
+        try:
+            account.create(cfg, not self._accounts)
+        except pj.Error as exc:
+            raise SipError(f"cannot create account {spec.name!r}: {exc.reason}") from exc
+        self._accounts[spec.name] = account
+
+    def unregister(self, name: str) -> None:
+        """Remove the account's registration (REGISTER with Expires: 0)."""
+        self._engine.check_thread()
+        self._account(name).setRegistration(False)
+
+    def _account(self, name: str | None) -> SipAccount:
+        if name is None:
+            if not self._accounts:
+                raise SipError("no SIP account is configured")
+            return next(iter(self._accounts.values()))
+        try:
+            return self._accounts[name]
+        except KeyError:
+            raise SipError(f"no SIP account named {name!r}") from None
+
+    # --- calls -----------------------------------------------------------------------------
+
+    def make_call(self, uri: str, account: str | None = None) -> int:
+        """Send an INVITE to `uri`; returns the call id. Events follow through the engine."""
+        self._engine.check_thread()
+        self._verify_uri(uri, "destination")
+        acc = self._account(account)
+        call = SipCall(self._engine, acc, CallDirection.OUTBOUND)
+        prm = pj.CallOpParam(True)
+        try:
+            call.makeCall(uri, prm)
+        except pj.Error as exc:
+            raise SipError(f"cannot call {uri}: {exc.reason}") from exc
+        call_id = int(call.getId())
+        self._calls[call_id] = call
+        self._routes.setdefault(call_id, _Routes())
+        return call_id
+
+    def ringing(self, call_id: int) -> None:
+        """Tell the caller the phone is ringing (180)."""
+        self._answer_with(call_id, 180)
+
+    def answer(self, call_id: int) -> None:
+        """Accept an incoming call (200 OK)."""
+        self._answer_with(call_id, 200)
+
+    def reject(self, call_id: int, code: int = 486) -> None:
+        """Decline an incoming call with a final error response (486 Busy Here by default)."""
+        if not 400 <= code < 700:
+            raise SipError(f"a reject needs a 4xx-6xx status code, not {code}")
+        self._answer_with(call_id, code)
+
+    def _answer_with(self, call_id: int, code: int) -> None:
+        call = self._call(call_id)
+        prm = pj.CallOpParam(True)
+        prm.statusCode = code
+        try:
+            call.answer(prm)
+        except pj.Error as exc:
+            raise SipError(f"cannot answer call {call_id} with {code}: {exc.reason}") from exc
+
+    def hangup(self, call_id: int) -> None:
+        """End the call (BYE, CANCEL or a 603 as its state requires). Idempotent."""
+        self._engine.check_thread()
+        call = self._calls.get(call_id)
+        if call is None or not call.isActive():
+            return
+        try:
+            call.hangup(pj.CallOpParam(True))
+        except pj.Error as exc:
+            log.warning("hang-up of call %d failed: %s", call_id, exc.reason)
+
+    def hold(self, call_id: int) -> None:
+        """Put the call on hold (re-INVITE a=sendonly); cuts the microphone first. Idempotent."""
+        call = self._call(call_id)
+        routes = self._routes.setdefault(call_id, _Routes())
+        if routes.hold_intent:
+            return
+        routes.hold_intent = True
+        self._apply_routes(call_id)  # the customer must not hear the agent while held
+        try:
+            call.setHold(pj.CallOpParam(True))
+        except pj.Error as exc:
+            raise SipError(f"cannot hold call {call_id}: {exc.reason}") from exc
+
+    def resume(self, call_id: int) -> None:
+        """Take the call off hold (re-INVITE a=sendrecv). Idempotent."""
+        call = self._call(call_id)
+        routes = self._routes.setdefault(call_id, _Routes())
+        if not routes.hold_intent:
+            return
+        routes.hold_intent = False
+        prm = pj.CallOpParam(True)
+        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        try:
+            call.reinvite(prm)
+        except pj.Error as exc:
+            raise SipError(f"cannot resume call {call_id}: {exc.reason}") from exc
+        self._apply_routes(call_id)
+
+    def set_mute(self, call_id: int, muted: bool) -> None:
+        """Stop or restart sending the agent's microphone to the customer."""
+        self._call(call_id)
+        self._routes.setdefault(call_id, _Routes()).muted = muted
+        self._apply_routes(call_id)
+
+    def send_dtmf(self, call_id: int, digits: str, method: DtmfMethod) -> None:
+        """Send DTMF digits in-band as RFC 4733 events or out-of-band as SIP INFO."""
+        call = self._call(call_id)
+        if not digits or not set(digits) <= _DTMF_DIGITS:
+            raise SipError(f"DTMF digits must be 0-9, *, # or A-D, not {digits!r}")
+        prm = pj.CallSendDtmfParam()
+        prm.digits = digits
+        prm.method = (
+            pj.PJSUA_DTMF_METHOD_SIP_INFO
+            if method is DtmfMethod.SIP_INFO
+            else pj.PJSUA_DTMF_METHOD_RFC2833
+        )
+        try:
+            call.sendDtmf(prm)
+        except pj.Error as exc:
+            raise SipError(f"cannot send DTMF on call {call_id}: {exc.reason}") from exc
+
+    def media(self, call_id: int) -> MediaStatus:
+        """The call's last confirmed media facts."""
+        return self._media.get(call_id, MediaStatus.none())
+
+    def is_held(self, call_id: int) -> bool:
+        """Whether the agent asked for hold on this call (intent, not yet confirmation)."""
+        routes = self._routes.get(call_id)
+        return routes is not None and routes.hold_intent
+
+    def call_ids(self) -> list[int]:
+        """Calls not yet disconnected."""
+        return list(self._calls)
+
+    def _call(self, call_id: int) -> SipCall:
+        self._engine.check_thread()
+        call = self._calls.get(call_id)
+        if call is None:
+            raise SipError(f"there is no call {call_id}")
+        return call
+
+    # --- audio routes ----------------------------------------------------------------------
+
+    def create_port(
+        self, name: str, source: FrameSource | None = None, sink: FrameSink | None = None
+    ) -> AudioPort:
+        """Put a Python port on the bridge; it lives until the phone shuts down."""
+        self._engine.check_thread()
+        handle = AudioPort(FramePort(name, source, sink))
+        self._ports.append(handle)
+        return handle
+
+    def send_to_call(self, call_id: int, port: AudioPort, *, mic: bool = True) -> None:
+        """Route `port` to the customer; a mic route is cut while muted or on hold."""
+        routes = self._routes.setdefault(call_id, _Routes())
+        target = routes.mics if mic else routes.feeds
+        if port.port not in target:
+            target.append(port.port)
+        self._apply_routes(call_id)
+
+    def receive_from_call(self, call_id: int, port: AudioPort) -> None:
+        """Route what the customer sends into `port`."""
+        routes = self._routes.setdefault(call_id, _Routes())
+        if port.port not in routes.sinks:
+            routes.sinks.append(port.port)
+        self._apply_routes(call_id)
+
+    def stop_receiving(self, call_id: int, port: AudioPort) -> None:
+        """Disconnect `port` from the customer's audio at once."""
+        routes = self._routes.get(call_id)
+        if routes is None or port.port not in routes.sinks:
+            return
+        routes.sinks.remove(port.port)
+        audio = self._audio(call_id)
+        if audio is not None:
+            audio.stopTransmit(port.port)
+
+    def _audio(self, call_id: int) -> pj.AudioMedia | None:
+        call = self._calls.get(call_id)
+        if call is None or not call.isActive():
+            return None
+        ci = call.getInfo()
+        index = audio_index(ci)
+        return None if index is None else call.getAudioMedia(index)
+
+    def _apply_routes(self, call_id: int) -> None:
+        """Connect what should be connected to the call's current stream port, cut the rest."""
+        self._engine.check_thread()
+        routes = self._routes.get(call_id)
+        audio = self._audio(call_id)
+        if routes is None or audio is None:
+            return
+        cut_mic = routes.muted or routes.hold_intent
+        for port in routes.mics:
+            if cut_mic:
+                port.stopTransmit(audio)
+            else:
+                port.startTransmit(audio)
+        for port in routes.feeds:
+            port.startTransmit(audio)
+        for port in routes.sinks:
+            audio.startTransmit(port)
+
+    # --- events and shutdown ---------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, MediaChanged):
+            self._media[event.call_id] = event.media
+            self._apply_routes(event.call_id)  # a re-INVITE recreates the stream port
+        elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
+            self._media.pop(event.call_id, None)
+            self._routes.pop(event.call_id, None)
+            self._calls.pop(event.call_id, None)
+
+    def refresh_media(self, call_id: int) -> MediaStatus:
+        """Read the call's media facts now, not waiting for the next event."""
+        call = self._call(call_id)
+        return media_status(call.getInfo())
+
+    def _verify_uri(self, uri: str, what: str) -> None:
+        if not uri.startswith(("sip:", "sips:")) or self._engine.endpoint.utilVerifySipUri(uri):
+            raise SipError(
+                f"invalid {what} {uri!r}: give a SIP URI such as sip:user@host or sip:host:port"
+            )
+
+    def _shutdown(self) -> None:
+        for call_id in list(self._calls):
+            self.hangup(call_id)
+        self._engine.run_until(lambda: not self._calls, timeout_s=3.0)
+        self._routes.clear()
+        self._calls.clear()
+        for handle in self._ports:
+            handle.release()
+        self._ports.clear()
+        for account in self._accounts.values():
+            account.shutdown()
+        self._accounts.clear()
+
+
+def _user_part(uri: str) -> str:
+    rest = uri.split(":", 1)[1]
+    return rest.split("@", 1)[0] if "@" in rest else ""
