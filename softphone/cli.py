@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from softphone.calls.events import DtmfMethod
-from softphone.headless import Audio, CallFailed, ScriptedCall, Timetable, run_engine
+from softphone.headless import Audio, CallFailedError, ScriptedCall, Timetable, run_engine
 from softphone.media.errors import AudioFileError
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.media.sinks import NullSink, WavFileSink
@@ -35,7 +35,9 @@ def _hold_spec(text: str) -> tuple[float, float]:
     except ValueError:
         values = (-1.0, -1.0)
     if not sep or values[0] < 0 or values[1] <= 0:
-        raise argparse.ArgumentTypeError(f"expected AT:DURATION in seconds, such as 5:3, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected AT:DURATION in seconds, such as 5:3, not {text!r}"
+        )
     return values
 
 
@@ -64,21 +66,51 @@ def _seconds(text: str) -> float:
 
 
 def _add_call_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--hold", type=_hold_spec, action="append", default=[], metavar="AT:DURATION",
-                   help="hold AT seconds after answer for DURATION seconds (repeatable)")
-    p.add_argument("--hangup-after", type=_seconds, metavar="SECONDS",
-                   help="hang up this many seconds after answer")
-    p.add_argument("--dtmf", type=_dtmf_spec, action="append", default=[],
-                   metavar="AT:DIGITS[:METHOD]", help="send DTMF digits (rfc4733 or sip-info)")
-    p.add_argument("--mic", default="device", metavar="SOURCE",
-                   help="what the agent sends: device, silence, tone:HZ or a WAV file")
-    p.add_argument("--speaker", default="device", metavar="SINK",
-                   help="where the customer's audio goes: device, null or a WAV file")
+    p.add_argument(
+        "--hold",
+        type=_hold_spec,
+        action="append",
+        default=[],
+        metavar="AT:DURATION",
+        help="hold AT seconds after answer for DURATION seconds (repeatable)",
+    )
+    p.add_argument(
+        "--hangup-after",
+        type=_seconds,
+        metavar="SECONDS",
+        help="hang up this many seconds after answer",
+    )
+    p.add_argument(
+        "--dtmf",
+        type=_dtmf_spec,
+        action="append",
+        default=[],
+        metavar="AT:DIGITS[:METHOD]",
+        help="send DTMF digits (rfc4733 or sip-info)",
+    )
+    p.add_argument(
+        "--mic",
+        default="device",
+        metavar="SOURCE",
+        help="what the agent sends: device, silence, tone:HZ or a WAV file",
+    )
+    p.add_argument(
+        "--speaker",
+        default="device",
+        metavar="SINK",
+        help="where the customer's audio goes: device, null or a WAV file",
+    )
     p.add_argument("--recordings", metavar="DIR", help="directory for recordings")
     p.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
     p.add_argument("--json", action="store_true", help="print the call report as JSON last")
-    p.add_argument("--sip-log-level", type=int, default=1, choices=range(7), metavar="0-6",
-                   help="pjsip log verbosity routed into the app's log (default 1: errors)")  # fmt: skip
+    p.add_argument(
+        "--sip-log-level",
+        type=int,
+        default=1,
+        choices=range(7),
+        metavar="0-6",
+        help="pjsip log verbosity in the app's log (default 1: errors)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,19 +123,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     call = sub.add_parser("call", help="place one scripted call")
     call.add_argument("uri", help="SIP URI to call, such as sip:customer@127.0.0.1:5070")
-    call.add_argument("--bind", default="0.0.0.0:0", metavar="HOST:PORT",
-                      help="local SIP address (default: any interface, a free port)")  # fmt: skip
-    call.add_argument("--ring-timeout", type=_seconds, default=30.0, metavar="SECONDS",
-                      help="give up when not answered within this time")  # fmt: skip
+    call.add_argument(
+        "--bind",
+        default="0.0.0.0:0",
+        metavar="HOST:PORT",
+        help="local SIP address (default: any interface, a free port)",
+    )
+    call.add_argument(
+        "--ring-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="give up when not answered within this time",
+    )
     _add_call_options(call)
 
     answer = sub.add_parser("answer", help="wait for one call, answer it and follow the script")
-    answer.add_argument("--listen", required=True, metavar="HOST:PORT",
-                        help="local SIP address to take the call on")  # fmt: skip
-    answer.add_argument("--wait", type=_seconds, default=120.0, metavar="SECONDS",
-                        help="how long to wait for a call")  # fmt: skip
-    answer.add_argument("--answer-after", type=_seconds, default=0.0, metavar="SECONDS",
-                        help="ring this long before answering")  # fmt: skip
+    answer.add_argument(
+        "--listen", required=True, metavar="HOST:PORT", help="local SIP address to take the call on"
+    )
+    answer.add_argument(
+        "--wait",
+        type=_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long to wait for a call",
+    )
+    answer.add_argument(
+        "--answer-after",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="ring this long before answering",
+    )
     _add_call_options(answer)
 
     selftest = sub.add_parser("selftest", help="prove on this machine that calls work")
@@ -148,7 +200,7 @@ def _scripted(args: argparse.Namespace) -> int:
             print(f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True)
             report = runner.take(args.wait)
         status = EXIT_OK
-    except CallFailed as exc:
+    except CallFailedError as exc:
         report = runner.report
         report.error = str(exc)
         print(f"softphone: {exc}", file=sys.stderr)

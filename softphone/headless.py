@@ -25,7 +25,7 @@ from softphone.sip.phone import AccountSpec, Phone
 log = logging.getLogger("softphone.calls")
 
 
-class CallFailed(RuntimeError):
+class CallFailedError(RuntimeError):
     """The call could not be set up or failed; the message names the SIP status and cause."""
 
 
@@ -103,7 +103,7 @@ class ScriptedCall:
         """Wait up to `wait_s` for an incoming call, answer it and follow the timetable."""
         self.report.direction = "inbound"
         if not self.engine.run_until(lambda: self._call is not None, wait_s):
-            raise CallFailed(f"no call arrived within {wait_s:g} s")
+            raise CallFailedError(f"no call arrived within {wait_s:g} s")
         return self._run()
 
     def _attach(self, call_id: int) -> None:
@@ -119,7 +119,7 @@ class ScriptedCall:
             self._step(time.monotonic())
         self.report.ended_at = self.report.ended_at or time.time()
         if self.report.answered_at is None:
-            raise CallFailed(_failure(self.report))
+            raise CallFailedError(_failure(self.report))
         return self.report
 
     def _step(self, now: float) -> None:
@@ -233,8 +233,9 @@ def run_engine(
 ) -> tuple[SipEngine, Phone]:
     """Start an engine bound to HOST:PORT with one direct-IP account."""
     host, port = parse_hostport(listen)
-    engine = SipEngine(EngineConfig(bind_host=host, port=port, transport=transport,
-                                    log_level=log_level))  # fmt: skip
+    engine = SipEngine(
+        EngineConfig(bind_host=host, port=port, transport=transport, log_level=log_level)
+    )
     engine.start()
     phone = Phone(engine)
     shown = host if host != "0.0.0.0" else "127.0.0.1"

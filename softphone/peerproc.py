@@ -20,7 +20,7 @@ class PeerError(RuntimeError):
 class CustomerPeer:
     """One peer process; its JSON event lines are collected by a reader thread."""
 
-    def __init__(self, args: Sequence[str], *, log_dir: Path | None = None) -> None:
+    def __init__(self, args: Sequence[str], log_dir: Path | None = None) -> None:
         self.args = list(args)
         self.events: list[dict[str, Any]] = []
         self._lines: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
@@ -50,25 +50,24 @@ class CustomerPeer:
     def wait_for(self, name: str, timeout: float, **match: Any) -> dict[str, Any]:
         """Wait for the next event called `name` whose fields include `match`."""
         for event in self.events:
-            if event.get("event") == name and all(event.get(k) == v for k, v in match.items()):
-                if not event.get("_seen"):
-                    event["_seen"] = True
-                    return event
+            if _matches(event, name, match) and not event.get("_seen"):
+                event["_seen"] = True
+                return event
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PeerError(f"the customer peer did not report {name!r} within {timeout:g} s")
             try:
-                event = self._lines.get(timeout=remaining)
+                line = self._lines.get(timeout=remaining)
             except queue.Empty:
                 continue
-            if event is None:
+            if line is None:
                 raise PeerError(f"the customer peer exited before reporting {name!r}: {self.log()}")
-            self.events.append(event)
-            if event.get("event") == name and all(event.get(k) == v for k, v in match.items()):
-                event["_seen"] = True
-                return event
+            self.events.append(line)
+            if _matches(line, name, match):
+                line["_seen"] = True
+                return line
 
     def finish(self, timeout: float = 20.0) -> int:
         """Wait for the peer to exit by itself; collect its remaining events."""
@@ -77,10 +76,16 @@ class CustomerPeer:
         except subprocess.TimeoutExpired:
             self.stop()
             raise PeerError(f"the customer peer did not finish within {timeout:g} s") from None
+        self._close_pipes()
+        return code
+
+    def _close_pipes(self) -> None:
         self._reader.join(5.0)
         self._drain()
-        self._stderr.close()
-        return code
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if not self._stderr.closed:
+            self._stderr.close()
 
     def _drain(self) -> None:
         while True:
@@ -110,11 +115,14 @@ class CustomerPeer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5.0)
-        if not self._stderr.closed:
-            self._stderr.close()
+        self._close_pipes()
 
     def __enter__(self) -> CustomerPeer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _matches(event: dict[str, Any], name: str, match: dict[str, Any]) -> bool:
+    return event.get("event") == name and all(event.get(k) == v for k, v in match.items())

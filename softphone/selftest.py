@@ -1,4 +1,4 @@
-"""`softphone selftest`: a real loopback call to the embedded customer peer, checked by its audio."""
+"""`softphone selftest`: a loopback call to the embedded customer peer, judged by its audio."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from softphone.headless import Audio, CallFailed, CallReport, ScriptedCall, Timetable, run_engine
+from softphone.headless import (
+    Audio,
+    CallFailedError,
+    CallReport,
+    ScriptedCall,
+    Timetable,
+    run_engine,
+)
 from softphone.media.analysis import read_mono, tone_duration_s
 from softphone.media.frames import RATE
 from softphone.media.sinks import CaptureSink
@@ -40,17 +47,25 @@ class Check:
 
 def _call(tmp: Path) -> tuple[CallReport | None, str | None, CaptureSink, CustomerPeer]:
     peer = CustomerPeer(
-        ["--listen", "127.0.0.1:0", "--play", f"tone:{CUSTOMER_HZ:g}",
-         "--record", str(tmp / "customer-heard.wav"), "--max-seconds", "30"],
+        [
+            "--listen",
+            "127.0.0.1:0",
+            "--play",
+            f"tone:{CUSTOMER_HZ:g}",
+            "--record",
+            str(tmp / "customer-heard.wav"),
+            "--max-seconds",
+            "30",
+        ],
         log_dir=tmp,
-    )  # fmt: skip
+    )
     capture = CaptureSink(max_frames=int(30 * RATE / 320))
     engine, phone = run_engine("127.0.0.1:0", "selftest")
     plan = Timetable(holds=((HOLD_AT, HOLD_FOR),), hangup_after=HANG_UP_AT, ring_timeout=10.0)
     runner = ScriptedCall(engine, phone, Audio(ToneSource(AGENT_HZ), capture), plan)
     try:
         return runner.place(f"sip:customer@127.0.0.1:{peer.port}"), None, capture, peer
-    except CallFailed as exc:
+    except CallFailedError as exc:
         return None, str(exc), capture, peer
     finally:
         engine.stop()
@@ -60,24 +75,44 @@ def _checks(report: CallReport, capture: CaptureSink, peer: CustomerPeer, tmp: P
     checks = [Check("call answered by the customer peer", True, f"SIP {report.status_code}")]
     heard, rate = read_mono(tmp / "customer-heard.wav")
     agent_s = tone_duration_s(heard, rate, AGENT_HZ)
-    checks.append(Check("customer heard the agent", agent_s >= MIN_HEARD_S,
-                        f"{AGENT_HZ:g} Hz for {agent_s:.2f} s"))  # fmt: skip
+    checks.append(
+        Check(
+            "customer heard the agent",
+            agent_s >= MIN_HEARD_S,
+            f"{AGENT_HZ:g} Hz for {agent_s:.2f} s",
+        )
+    )
     received = capture.samples().astype(np.float64) / 32768.0
     customer_s = tone_duration_s(received, RATE, CUSTOMER_HZ)
-    checks.append(Check("agent heard the customer", customer_s >= MIN_HEARD_S,
-                        f"{CUSTOMER_HZ:g} Hz for {customer_s:.2f} s"))  # fmt: skip
+    checks.append(
+        Check(
+            "agent heard the customer",
+            customer_s >= MIN_HEARD_S,
+            f"{CUSTOMER_HZ:g} Hz for {customer_s:.2f} s",
+        )
+    )
     statuses = [int(e["status"]) for e in peer.named("media")]
     held = PJSUA_MEDIA_REMOTE_HOLD in statuses
     resumed = held and PJSUA_MEDIA_ACTIVE in statuses[statuses.index(PJSUA_MEDIA_REMOTE_HOLD) :]
-    checks.append(Check("customer saw the hold and the resume", held and resumed,
-                        f"media states seen by the customer: {statuses}"))  # fmt: skip
+    checks.append(
+        Check(
+            "customer saw the hold and the resume",
+            held and resumed,
+            f"media states seen by the customer: {statuses}",
+        )
+    )
     if report.holds and report.answered_at is not None and len(report.holds[0]) == 2:
         start = report.holds[0][0] - report.answered_at + 0.2  # the re-INVITE's round trip
         end = report.holds[0][1] - report.answered_at - 0.1
         window = heard[int(start * rate) : int(end * rate)]
         leaked = tone_duration_s(window, rate, AGENT_HZ)
-        checks.append(Check("customer did not hear the agent while held", leaked == 0.0,
-                            f"{AGENT_HZ:g} Hz for {leaked:.2f} s of {end - start:.2f} s"))  # fmt: skip
+        checks.append(
+            Check(
+                "customer did not hear the agent while held",
+                leaked == 0.0,
+                f"{AGENT_HZ:g} Hz for {leaked:.2f} s of {end - start:.2f} s",
+            )
+        )
     return checks
 
 
@@ -108,7 +143,9 @@ def run_selftest(*, as_json: bool = False) -> int:
     print("softphone self-test: a real SIP call to the embedded customer peer on 127.0.0.1")
     for c in checks:
         print(f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.detail}")
-    print(f"result: {'PASS' if passed else 'FAIL'} ({sum(c.passed for c in checks)} of {len(checks)})")
+    print(
+        f"result: {'PASS' if passed else 'FAIL'} ({sum(c.passed for c in checks)} of {len(checks)})"
+    )
     if as_json:
         print(json.dumps(result, sort_keys=True))
     return 0 if passed else 1

@@ -48,7 +48,9 @@ class MediaStatus:
     @classmethod
     def none(cls) -> MediaStatus:
         """No audio media at all (before answer, after hang-up, or on a media error)."""
-        return cls(active=False, local_hold=False, remote_hold=False, sending=False, receiving=False)
+        return cls(
+            active=False, local_hold=False, remote_hold=False, sending=False, receiving=False
+        )
 
 
 @dataclass(frozen=True)

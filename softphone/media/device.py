@@ -49,9 +49,12 @@ class DeviceMic:
     def __init__(self, sd: Any) -> None:
         self.fifo = _Fifo()
         self._stream = sd.RawInputStream(
-            samplerate=RATE, channels=1, dtype="int16", blocksize=FRAME_SAMPLES,
+            samplerate=RATE,
+            channels=1,
+            dtype="int16",
+            blocksize=FRAME_SAMPLES,
             callback=self._captured,
-        )  # fmt: skip
+        )
         self._stream.start()
 
     def _captured(self, data: Any, frames: int, _time: Any, _status: Any) -> None:
@@ -75,9 +78,12 @@ class DeviceSpeaker:
     def __init__(self, sd: Any) -> None:
         self.fifo = _Fifo()
         self._stream = sd.RawOutputStream(
-            samplerate=RATE, channels=1, dtype="int16", blocksize=FRAME_SAMPLES,
+            samplerate=RATE,
+            channels=1,
+            dtype="int16",
+            blocksize=FRAME_SAMPLES,
             callback=self._playback,
-        )  # fmt: skip
+        )
         self._stream.start()
 
     def write_frame(self, pcm: bytes) -> None:

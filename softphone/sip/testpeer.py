@@ -267,9 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     host, port = args.listen.rsplit(":", 1)
     engine = SipEngine(EngineConfig(bind_host=host, port=int(port), log_level=2))
     plan = PeerPlan(
-        args.play, args.record, args.answer_after, args.reject, args.hold, args.hangup_after,
+        args.play,
+        args.record,
+        args.answer_after,
+        args.reject,
+        args.hold,
+        args.hangup_after,
         args.dtmf,
-    )  # fmt: skip
+    )
     try:
         engine.start()
     except SipError as exc:

@@ -1,0 +1,181 @@
+"""FFT analysis of recorded audio: tone levels, dominant frequency and a timeline of tones.
+
+Levels are in dB relative to a full-scale sine (a sine of amplitude 1.0 is 0 dB), measured with a
+Hann window. Integer sample arrays are read as 16-bit PCM and scaled to [-1, 1].
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from softphone.media.sources import load_wav
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of audio where one of the listed tones dominates, or none does (hz is None)."""
+
+    hz: float | None
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the segment in seconds."""
+        return self.end_s - self.start_s
+
+
+def read_channels(path: Path | str) -> tuple[FloatArray, int]:
+    """Read an audio file as float frames x channels in [-1, 1] and its rate (AudioFileError)."""
+    return load_wav(path)
+
+
+def read_mono(path: Path | str) -> tuple[FloatArray, int]:
+    """Read an audio file mixed down to mono floats in [-1, 1] and its rate (AudioFileError)."""
+    data, rate = load_wav(path)
+    mono: FloatArray = data.mean(axis=1)
+    return mono, rate
+
+
+def _as_float(samples: npt.NDArray[np.generic]) -> FloatArray:
+    """Return 1-D float64 samples; integer input is taken as 16-bit PCM."""
+    if samples.ndim != 1:
+        raise ValueError(f"expected mono samples (1-D), got shape {samples.shape}")
+    if np.issubdtype(samples.dtype, np.integer):
+        return samples.astype(np.float64) / 32768.0
+    return samples.astype(np.float64, copy=False)
+
+
+def _band_levels_db(
+    blocks: FloatArray, rate: int, freqs: Sequence[float], bandwidth: float
+) -> FloatArray:
+    """Level in dB of each band around freqs in each row of blocks; shape (rows, len(freqs))."""
+    size = blocks.shape[1]
+    window = np.hanning(size)
+    power = np.abs(np.fft.rfft(blocks * window, axis=1)) ** 2
+    bin_hz = np.fft.rfftfreq(size, 1.0 / rate)
+    # A window too short to resolve `bandwidth` still gets the Hann main lobe, else a tone
+    # between two bins could fall outside every bin of its band.
+    half = max(bandwidth / 2, 1.5 * rate / size)
+    # Parseval: one-sided band energy over the window's energy is the band's mean square.
+    scale = 2.0 / size / float(np.sum(window**2))
+    levels = np.empty((blocks.shape[0], len(freqs)), dtype=np.float64)
+    for column, hz in enumerate(freqs):
+        band = np.abs(bin_hz - hz) <= half
+        mean_square = power[:, band].sum(axis=1) * scale
+        with np.errstate(divide="ignore"):  # digital silence is -inf dB, not a warning
+            levels[:, column] = 10 * np.log10(2 * mean_square)  # full-scale sine: 0.5
+    return levels
+
+
+def _windows(samples: FloatArray, rate: int, window_s: float) -> FloatArray:
+    """Cut samples into whole non-overlapping windows; a shorter tail is not analysed."""
+    size = round(window_s * rate)
+    if size < 2:
+        raise ValueError(f"window of {window_s} s is too short at {rate} Hz")
+    count = samples.size // size
+    return samples[: count * size].reshape(count, size)
+
+
+def rms_db(samples: npt.NDArray[np.generic]) -> float:
+    """Overall RMS level in dB relative to a full-scale sine; -inf for digital silence."""
+    x = _as_float(samples)
+    if x.size == 0:
+        return float("-inf")
+    with np.errstate(divide="ignore"):
+        return float(10 * np.log10(2 * np.mean(x**2)))
+
+
+def tone_level_db(
+    samples: npt.NDArray[np.generic], rate: int, hz: float, bandwidth: float = 30.0
+) -> float:
+    """Energy of the band hz +- bandwidth/2 in dB relative to a full-scale sine (Hann, rfft)."""
+    x = _as_float(samples)
+    if x.size < 2:
+        return float("-inf")
+    return float(_band_levels_db(x[None, :], rate, [hz], bandwidth)[0, 0])
+
+
+def dominant_frequency(samples: npt.NDArray[np.generic], rate: int) -> float:
+    """Frequency in Hz of the strongest spectral peak (DC excluded), refined between bins.
+
+    Raises ValueError for silence, which has no dominant frequency.
+    """
+    x = _as_float(samples)
+    x = x - x.mean() if x.size else x
+    if x.size < 4 or not np.any(x):
+        raise ValueError("no signal: the samples are silent or too short")
+    magnitude = np.abs(np.fft.rfft(x * np.hanning(x.size)))
+    peak = int(np.argmax(magnitude[1:])) + 1
+    offset = 0.0
+    if peak < magnitude.size - 1:
+        # A parabola through the log magnitudes of the peak bin and its neighbours finds the
+        # true peak to a small fraction of a bin for a Hann window.
+        left, centre, right = np.log(magnitude[peak - 1 : peak + 2] + 1e-300)
+        curvature = left - 2 * centre + right
+        if curvature < 0:
+            offset = 0.5 * (left - right) / curvature
+    return float((peak + offset) * rate / x.size)
+
+
+def tone_timeline(
+    samples: npt.NDArray[np.generic],
+    rate: int,
+    freqs: Sequence[float],
+    window_s: float = 0.1,
+    threshold_db: float = -40.0,
+    *,
+    dominance_db: float = 10.0,
+    bandwidth: float = 30.0,
+) -> list[Segment]:
+    """Label each window with the listed tone that is present and dominant, then merge runs.
+
+    A window gets a tone when its band level is at least threshold_db and at least dominance_db
+    above every other listed tone; otherwise (silence, another sound, two tones at once) None.
+    """
+    if not freqs:
+        raise ValueError("give at least one frequency to look for")
+    blocks = _windows(_as_float(samples), rate, window_s)
+    if blocks.shape[0] == 0:
+        return []
+    levels = _band_levels_db(blocks, rate, freqs, bandwidth)
+    best = np.argmax(levels, axis=1)
+    rows = np.arange(levels.shape[0])
+    best_level = levels[rows, best]
+    others = levels.copy()
+    others[rows, best] = -np.inf
+    runner_up = others.max(axis=1)
+    with np.errstate(invalid="ignore"):  # -inf minus -inf in silent windows is simply not a tone
+        present = (best_level >= threshold_db) & (best_level - runner_up >= dominance_db)
+
+    step = blocks.shape[1] / rate
+    segments: list[Segment] = []
+    for index, (is_present, column) in enumerate(zip(present, best, strict=True)):
+        hz = float(freqs[column]) if is_present else None
+        if segments and segments[-1].hz == hz:
+            segments[-1] = Segment(hz, segments[-1].start_s, (index + 1) * step)
+        else:
+            segments.append(Segment(hz, index * step, (index + 1) * step))
+    return segments
+
+
+def tone_duration_s(
+    samples: npt.NDArray[np.generic],
+    rate: int,
+    hz: float,
+    window_s: float = 0.1,
+    threshold_db: float = -40.0,
+    *,
+    bandwidth: float = 30.0,
+) -> float:
+    """Total time in seconds of the windows where the band around hz reaches threshold_db."""
+    blocks = _windows(_as_float(samples), rate, window_s)
+    if blocks.shape[0] == 0:
+        return 0.0
+    levels = _band_levels_db(blocks, rate, [hz], bandwidth)[:, 0]
+    return float(np.count_nonzero(levels >= threshold_db) * blocks.shape[1] / rate)

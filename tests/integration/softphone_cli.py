@@ -1,0 +1,91 @@
+"""Runs the `softphone` command line as a child process, the way admins and scripts use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+@dataclass
+class Finished:
+    """The outcome of one `softphone` run."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The JSON object on the last line of stdout."""
+        lines = self.stdout.strip().splitlines()
+        assert lines, f"no output; stderr: {self.stderr}"
+        value = json.loads(lines[-1])
+        assert isinstance(value, dict)
+        return value
+
+
+def run_softphone(args: Sequence[str], timeout: float = 60.0) -> Finished:
+    """Run `softphone ARGS` to completion with no stdin."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "softphone.cli", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
+        check=False,
+    )
+    return Finished(proc.returncode, proc.stdout, proc.stderr)
+
+
+class Answering:
+    """`softphone answer --listen 127.0.0.1:0 ...` started in the background."""
+
+    def __init__(self, args: Sequence[str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "softphone.cli", "answer", "--listen", "127.0.0.1:0", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        stdout: IO[str] | None = self.proc.stdout
+        assert stdout is not None
+        first = stdout.readline()
+        if not first.startswith("listening on "):
+            self.proc.kill()
+            _, err = self.proc.communicate(timeout=10)
+            raise RuntimeError(f"softphone answer did not start: {first!r} {err}")
+        self.port = int(first.strip().rsplit(":", 1)[1])
+
+    def finish(self, timeout: float = 60.0) -> Finished:
+        """Wait for the call to end and the process to exit."""
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate(timeout=10)
+        return Finished(self.proc.returncode, out, err)
+
+    def __enter__(self) -> Answering:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
