@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
@@ -10,11 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from softphone.calls.events import DtmfMethod
-from softphone.headless import Audio, CallFailedError, ScriptedCall, Timetable, run_engine
+from softphone.headless import Audio, CallFailedError, ScriptedCall, Timetable, engine_session
 from softphone.media.errors import AudioFileError
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
+from softphone.registercheck import check_registration
 from softphone.sip.engine import SipError
 
 log = logging.getLogger("softphone")
@@ -158,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_call_options(answer)
 
+    register = sub.add_parser("register", help="register once with a registrar, then unregister")
+    register.add_argument("registrar", help="registrar URI, such as sip:pbx.example.com")
+    register.add_argument("--user", required=True, help="the user part of the address of record")
+    register.add_argument("--auth-user", help="digest user name, if not the same as --user")
+    register.add_argument("--domain", help="domain of the address of record (default: registrar's)")
+    register.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    register.add_argument("--bind", default="0.0.0.0:0", metavar="HOST:PORT")
+    register.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS")
+    register.add_argument("--json", action="store_true", help="print the result as JSON last")
+
     selftest = sub.add_parser("selftest", help="prove on this machine that calls work")
     selftest.add_argument("--json", action="store_true", help="print the result as JSON last")
     return parser
@@ -191,25 +207,54 @@ def _scripted(args: argparse.Namespace) -> int:
         answer_after=getattr(args, "answer_after", 0.0),
     )
     listen = args.listen if args.command == "answer" else args.bind
-    engine, phone = run_engine(listen, "agent", log_level=args.sip_log_level)
-    runner = ScriptedCall(engine, phone, audio, plan)
+    status, failure = EXIT_OK, None
     try:
-        if args.command == "call":
-            report = runner.place(args.uri)
-        else:
-            print(f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True)
-            report = runner.take(args.wait)
-        status = EXIT_OK
-    except CallFailedError as exc:
-        report = runner.report
-        report.error = str(exc)
-        print(f"softphone: {exc}", file=sys.stderr)
-        status = EXIT_CALL_FAILED
+        with engine_session(listen, "agent", log_level=args.sip_log_level) as (engine, phone):
+            runner = ScriptedCall(engine, phone, audio, plan)
+            try:
+                if args.command == "call":
+                    runner.place(args.uri)
+                else:
+                    print(
+                        f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True
+                    )
+                    runner.take(args.wait, user="agent")
+            except (CallFailedError, SipError) as exc:
+                status = EXIT_CALL_FAILED if isinstance(exc, CallFailedError) else EXIT_BAD_INPUT
+                failure = str(exc)
     finally:
-        engine.stop()
         audio.speaker.close()
-    _print_report(report.as_json(), args.json)
+    report = runner.report
+    if failure is not None:
+        report.error = failure
+        print(f"softphone: {failure}", file=sys.stderr)
+    if args.json or failure is None:
+        _print_report(report.as_json(), args.json)
     return status
+
+
+def _register(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"SIP password for {args.auth_user or args.user}: ")
+    else:
+        raise UsageError("no password: give --password-stdin and pipe it in, or run in a terminal")
+    domain = args.domain or args.registrar.split(":", 1)[-1].split(";", 1)[0]
+    report = check_registration(
+        args.registrar,
+        f"sip:{args.user}@{domain}",
+        args.auth_user or args.user,
+        password,
+        bind=args.bind,
+        timeout=args.timeout,
+    )
+    del password
+    if not report.registered:
+        cause = f"SIP {report.status_code} {report.reason}" if report.status_code else "no answer"
+        print(f"softphone: registration at {args.registrar} failed: {cause}", file=sys.stderr)
+    _print_report(dict(report.__dict__), args.json)
+    return EXIT_OK if report.registered else EXIT_CALL_FAILED
 
 
 def _print_report(report: dict[str, Any], as_json: bool) -> None:
@@ -234,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ("call", "answer"):
             return _scripted(args)
+        if args.command == "register":
+            return _register(args)
         if args.command == "selftest":
             from softphone.selftest import run_selftest  # noqa: PLC0415 - heavy, on demand
 

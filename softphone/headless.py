@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +58,7 @@ class CallReport:
     remote_holds: list[list[float]] = field(default_factory=list)
     refused_reinvites: list[dict[str, Any]] = field(default_factory=list)
     dtmf_received: list[dict[str, Any]] = field(default_factory=list)
+    missed: list[dict[str, Any]] = field(default_factory=list)
     recording: str | None = None
     metadata: str | None = None
     disclosure: dict[str, Any] | None = None
@@ -87,6 +91,7 @@ class ScriptedCall:
         self._done: set[str] = set()
         self._state = CallState.CALLING
         self._remote_hold_since: float | None = None
+        self._user = ""
         self._mic = phone.create_port("mic", source=audio.mic)
         self._speaker = phone.create_port("speaker", sink=audio.speaker)
         engine.subscribe(self._on_event)
@@ -99,11 +104,20 @@ class ScriptedCall:
         self._started = time.monotonic()
         return self._run()
 
-    def take(self, wait_s: float) -> CallReport:
-        """Wait up to `wait_s` for an incoming call, answer it and follow the timetable."""
+    def take(self, wait_s: float, user: str) -> CallReport:
+        """Wait up to `wait_s` for a call to `user`, answer it and follow the timetable.
+
+        Calls for other users (an extension scan, say) are refused with 404; a call the caller
+        abandons before it is answered is noted as missed and the wait goes on.
+        """
         self.report.direction = "inbound"
-        if not self.engine.run_until(lambda: self._call is not None, wait_s):
-            raise CallFailedError(f"no call arrived within {wait_s:g} s")
+        self._user = user
+        deadline = time.monotonic() + wait_s
+        while self.report.answered_at is None:
+            if self._call is None and time.monotonic() >= deadline:
+                raise CallFailedError(f"no call arrived within {wait_s:g} s")
+            self.engine.poll(10)
+            self._step(time.monotonic())
         return self._run()
 
     def _attach(self, call_id: int) -> None:
@@ -189,13 +203,21 @@ class ScriptedCall:
             )
 
     def _on_incoming(self, event: IncomingCall) -> None:
+        if _user_of(event.local_uri) != self._user:
+            self.phone.reject(event.call_id, 404)  # not addressed to this phone's user
+            return
         if self.report.direction != "inbound" or self._call is not None:
             self.phone.reject(event.call_id, 486)  # one call at a time in a scripted run
+            return
+        try:
+            self.phone.ringing(event.call_id)
+        except SipError as exc:
+            log.warning("refused an incoming call that cannot be set up: %s", exc)
+            self.phone.hangup(event.call_id)
             return
         self._attach(event.call_id)
         self.report.remote_uri = event.remote_uri
         self._incoming_at = time.monotonic()
-        self.phone.ringing(event.call_id)
 
     def _on_state(self, event: CallStateChanged) -> None:
         self._state = event.state
@@ -206,11 +228,26 @@ class ScriptedCall:
         if event.state is CallState.CONFIRMED and self._answer_mono is None:
             self._answer_mono = time.monotonic()
             self.report.answered_at = time.time()
+        elif event.state is CallState.DISCONNECTED and self._waiting_for_another(event):
+            return
         elif event.state is CallState.DISCONNECTED:
             self.report.ended_at = time.time()
             self._on_remote_hold(False)
             if self.report.holds and len(self.report.holds[-1]) == 1:
                 self.report.holds[-1].append(self.report.ended_at)
+
+    def _waiting_for_another(self, event: CallStateChanged) -> bool:
+        """An inbound call abandoned before answer is missed; the phone waits for the next."""
+        if self.report.direction != "inbound" or self._answer_mono is not None:
+            return False
+        self.report.missed.append(
+            {"remote_uri": event.remote_uri, "status_code": event.status_code, "at": time.time()}
+        )
+        self._call = None
+        self._incoming_at = None
+        self._done.discard("answer")
+        self._state = CallState.CALLING
+        return True
 
     def _on_remote_hold(self, held: bool) -> None:
         if held and self._remote_hold_since is None:
@@ -228,23 +265,32 @@ def _failure(report: CallReport) -> str:
     return "call failed before any answer"
 
 
-def run_engine(
-    listen: str, identity_user: str, *, transport: str = "udp", log_level: int = 1
-) -> tuple[SipEngine, Phone]:
-    """Start an engine bound to HOST:PORT with one direct-IP account."""
+@contextlib.contextmanager
+def engine_session(
+    listen: str, identity_user: str, *, log_level: int = 1
+) -> Iterator[tuple[SipEngine, Phone]]:
+    """A started engine bound to HOST:PORT with one direct-IP account, stopped on exit."""
     host, port = parse_hostport(listen)
-    engine = SipEngine(
-        EngineConfig(bind_host=host, port=port, transport=transport, log_level=log_level)
-    )
+    engine = SipEngine(EngineConfig(bind_host=host, port=port, log_level=log_level))
     engine.start()
-    phone = Phone(engine)
-    shown = host if host != "0.0.0.0" else "127.0.0.1"
     try:
+        phone = Phone(engine)
+        shown = host if host != "0.0.0.0" else "127.0.0.1"
         phone.add_account(AccountSpec("direct", f"sip:{identity_user}@{shown}:{engine.bound_port}"))
-    except SipError:
-        engine.stop()
+        yield engine, phone
+    except BaseException as exc:
+        # Frames of a failed operation hold pjsua2 objects; none may outlive libDestroy.
+        traceback.clear_frames(exc.__traceback__)
         raise
-    return engine, phone
+    finally:
+        engine.stop()
+
+
+def _user_of(uri: str) -> str:
+    """The user part of a SIP URI or name-addr, lower-cased; '' when it has none."""
+    inner = uri[uri.find("<") + 1 : uri.rfind(">")] if "<" in uri else uri
+    rest = inner.split(":", 1)[-1]
+    return rest.split("@", 1)[0].lower() if "@" in rest else ""
 
 
 def parse_hostport(text: str) -> tuple[str, int]:

@@ -18,7 +18,7 @@ from softphone.headless import (
     CallReport,
     ScriptedCall,
     Timetable,
-    run_engine,
+    engine_session,
 )
 from softphone.media.analysis import read_mono, tone_duration_s
 from softphone.media.frames import RATE
@@ -60,15 +60,13 @@ def _call(tmp: Path) -> tuple[CallReport | None, str | None, CaptureSink, Custom
         log_dir=tmp,
     )
     capture = CaptureSink(max_frames=int(30 * RATE / 320))
-    engine, phone = run_engine("127.0.0.1:0", "selftest")
     plan = Timetable(holds=((HOLD_AT, HOLD_FOR),), hangup_after=HANG_UP_AT, ring_timeout=10.0)
-    runner = ScriptedCall(engine, phone, Audio(ToneSource(AGENT_HZ), capture), plan)
-    try:
-        return runner.place(f"sip:customer@127.0.0.1:{peer.port}"), None, capture, peer
-    except CallFailedError as exc:
-        return None, str(exc), capture, peer
-    finally:
-        engine.stop()
+    with engine_session("127.0.0.1:0", "selftest") as (engine, phone):
+        runner = ScriptedCall(engine, phone, Audio(ToneSource(AGENT_HZ), capture), plan)
+        try:
+            return runner.place(f"sip:customer@127.0.0.1:{peer.port}"), None, capture, peer
+        except CallFailedError as exc:
+            return None, str(exc), capture, peer
 
 
 def _checks(report: CallReport, capture: CaptureSink, peer: CustomerPeer, tmp: Path) -> list[Check]:

@@ -73,6 +73,7 @@ class SipEngine:
         self._transport_id = -1
         self.bound_port = 0
         self.thread_violations = 0
+        self.handler_errors = 0
         self._last_gc = time.monotonic()
         self._finalizers: list[Callable[[], None]] = []
 
@@ -229,7 +230,13 @@ class SipEngine:
             except queue.Empty:
                 return
             for handler in list(self._handlers):
-                handler(event)
+                try:
+                    handler(event)
+                except SipError as exc:
+                    # A SIP operation a handler attempted failed (the call vanished, say): the
+                    # engine and every other call stay up.
+                    self.handler_errors += 1
+                    log.error("handling %s failed: %s", type(event).__name__, exc)
 
     def run_until(self, done: Callable[[], bool], timeout_s: float, step_ms: int = 10) -> bool:
         """Poll until `done()` is true or `timeout_s` passes; returns whether it became true."""

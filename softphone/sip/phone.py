@@ -134,7 +134,9 @@ class Phone:
         try:
             call.makeCall(uri, prm)
         except pj.Error as exc:
-            raise SipError(f"cannot call {uri}: {exc.reason}") from exc
+            reason = str(exc.reason)
+            del call  # the traceback must not keep a pjsua2 object alive past libDestroy
+            raise SipError(f"cannot call {uri}: {_plain(reason)}") from None
         call_id = int(call.getId())
         self._calls[call_id] = call
         self._routes.setdefault(call_id, _Routes())
@@ -341,6 +343,15 @@ class Phone:
         for account in self._accounts.values():
             account.shutdown()
         self._accounts.clear()
+
+
+def _plain(reason: str) -> str:
+    """pjsip's reason text with its internal error code name dropped."""
+    if "(PJ" in reason and reason.endswith(")"):
+        reason = reason[: reason.rfind("(PJ")].rstrip()
+    if "gethostbyname" in reason:
+        return "the host name cannot be resolved; check the address or DNS"
+    return reason
 
 
 def _user_part(uri: str) -> str:

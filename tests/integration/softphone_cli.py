@@ -6,12 +6,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from softphone.peerproc import CustomerPeer
+
 REPO = Path(__file__).resolve().parents[2]
+StartPeer = Callable[..., CustomerPeer]
+"""The `start_peer` fixture: start a customer peer with extra command-line arguments."""
 
 
 def _env() -> dict[str, str]:

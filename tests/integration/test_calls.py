@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from softphone.media.analysis import read_mono, tone_duration_s
-from softphone.peerproc import CustomerPeer
-from tests.integration.softphone_cli import Answering, run_softphone
+from tests.integration.softphone_cli import Answering, StartPeer, run_softphone
 
 AGENT_HZ, CUSTOMER_HZ = 1000.0, 440.0
-StartPeer = Callable[..., CustomerPeer]
 
 
 def _heard(path: Path, hz: float, start: float = 0.0, end: float | None = None) -> float:
