@@ -18,7 +18,8 @@ StartPeer = Callable[..., CustomerPeer]
 """The `start_peer` fixture: start a customer peer with extra command-line arguments."""
 
 
-def _env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
+    """The environment for a child process that imports this checkout."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     return env
@@ -50,7 +51,7 @@ def run_softphone(args: Sequence[str], timeout: float = 60.0) -> Finished:
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_env(),
+        env=child_env(),
         check=False,
     )
     return Finished(proc.returncode, proc.stdout, proc.stderr)
@@ -66,7 +67,7 @@ class Answering:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=_env(),
+            env=child_env(),
         )
         stdout: IO[str] | None = self.proc.stdout
         assert stdout is not None

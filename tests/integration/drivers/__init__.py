@@ -1,0 +1,1 @@
+"""Child-process programs that drive the engine directly; pytest never imports pjsua2 itself."""
