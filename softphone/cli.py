@@ -8,15 +8,19 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from softphone.calls.events import DtmfMethod
+from softphone.calls.setup import prepare_setup
+from softphone.config.locations import default_recordings_dir
 from softphone.headless import Audio, CallFailedError, ScriptedCall, Timetable, engine_session
 from softphone.media.errors import AudioFileError
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
 from softphone.registercheck import check_registration
+from softphone.resources import builtin_disclosure
 from softphone.sip.engine import SipError
 
 log = logging.getLogger("softphone")
@@ -210,7 +214,13 @@ def _scripted(args: argparse.Namespace) -> int:
     status, failure = EXIT_OK, None
     try:
         with engine_session(listen, "agent", log_level=args.sip_log_level) as (engine, phone):
-            runner = ScriptedCall(engine, phone, audio, plan)
+            setup = prepare_setup(
+                spec=builtin_disclosure("nl"),
+                recordings=_recordings_dir(args.recordings),
+                agent=getpass.getuser(),
+                local_uri=phone.account_uri(),
+            )
+            runner = ScriptedCall(engine, phone, audio, plan, setup)
             try:
                 if args.command == "call":
                     runner.place(args.uri)
@@ -231,6 +241,14 @@ def _scripted(args: argparse.Namespace) -> int:
     if args.json or failure is None:
         _print_report(report.as_json(), args.json)
     return status
+
+
+def _recordings_dir(option: str | None) -> Path:
+    if option is not None:
+        return Path(option).expanduser().absolute()
+    default = default_recordings_dir()
+    default.mkdir(parents=True, exist_ok=True)
+    return default
 
 
 def _register(args: argparse.Namespace) -> int:
@@ -284,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "selftest":
             from softphone.selftest import run_selftest  # noqa: PLC0415 - heavy, on demand
 
-            return run_selftest(as_json=args.json)
+            return run_selftest(builtin_disclosure("nl"), as_json=args.json)
     except (SipError, AudioFileError, UsageError, ValueError, OSError) as exc:
         print(f"softphone: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

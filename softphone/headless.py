@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.calls.events import (
+    CallDirection,
     CallState,
     CallStateChanged,
     DtmfMethod,
@@ -21,6 +22,7 @@ from softphone.calls.events import (
     IncomingCall,
     MediaChanged,
 )
+from softphone.calls.session import CallSession, SessionSetup
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.sip.engine import EngineConfig, SipEngine, SipError
 from softphone.sip.phone import AccountSpec, Phone
@@ -59,6 +61,7 @@ class CallReport:
     refused_reinvites: list[dict[str, Any]] = field(default_factory=list)
     dtmf_received: list[dict[str, Any]] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
+    recording_problems: list[str] = field(default_factory=list)
     recording: str | None = None
     metadata: str | None = None
     disclosure: dict[str, Any] | None = None
@@ -80,7 +83,9 @@ class Audio:
 class ScriptedCall:
     """Drives one call through the phone and the timetable, on the calling thread."""
 
-    def __init__(self, engine: SipEngine, phone: Phone, audio: Audio, plan: Timetable) -> None:
+    def __init__(
+        self, engine: SipEngine, phone: Phone, audio: Audio, plan: Timetable, setup: SessionSetup
+    ) -> None:
         self.engine = engine
         self.phone = phone
         self.plan = plan
@@ -91,6 +96,8 @@ class ScriptedCall:
         self._done: set[str] = set()
         self._state = CallState.CALLING
         self._remote_hold_since: float | None = None
+        self._setup = setup
+        self.session: CallSession | None = None
         self._user = ""
         self._mic = phone.create_port("mic", source=audio.mic)
         self._speaker = phone.create_port("speaker", sink=audio.speaker)
@@ -122,6 +129,19 @@ class ScriptedCall:
 
     def _attach(self, call_id: int) -> None:
         self._call = call_id
+        direction = (
+            CallDirection.INBOUND
+            if self.report.direction == "inbound"
+            else (CallDirection.OUTBOUND)
+        )
+        self.session = CallSession(
+            self.engine,
+            self.phone,
+            call_id,
+            direction,
+            self._setup,
+            audio=(self._mic, self._speaker),
+        )
         self.phone.send_to_call(call_id, self._mic)
         self.phone.receive_from_call(call_id, self._speaker)
 
@@ -140,6 +160,8 @@ class ScriptedCall:
         call = self._call
         if call is None:
             return
+        if self.session is not None:
+            self.session.tick()
         if self._answer_mono is None:
             self._step_setup(call, now)
             return
@@ -173,11 +195,17 @@ class ScriptedCall:
         return False
 
     def _hold(self, call: int) -> None:
-        self.phone.hold(call)
+        assert self.session is not None and self.session.call_id == call
         self.report.holds.append([time.time()])
+        self.session.hold()
 
     def _resume(self, call: int) -> None:
-        self.phone.resume(call)
+        assert self.session is not None and self.session.call_id == call
+        try:
+            self.session.resume()
+        except SipError as exc:
+            self.report.refused_reinvites.append({"reason": str(exc), "at": time.time()})
+            return
         if self.report.holds and len(self.report.holds[-1]) == 1:
             self.report.holds[-1].append(time.time())
 
@@ -189,6 +217,8 @@ class ScriptedCall:
             return
         if getattr(event, "call_id", None) != self._call:
             return
+        if self.session is not None:
+            self.session.handle(event)
         if isinstance(event, CallStateChanged):
             self._on_state(event)
         elif isinstance(event, MediaChanged):
@@ -232,9 +262,19 @@ class ScriptedCall:
             return
         elif event.state is CallState.DISCONNECTED:
             self.report.ended_at = time.time()
+            self._collect_outcome()
             self._on_remote_hold(False)
             if self.report.holds and len(self.report.holds[-1]) == 1:
                 self.report.holds[-1].append(self.report.ended_at)
+
+    def _collect_outcome(self) -> None:
+        if self.session is None:
+            return
+        outcome = self.session.end()
+        self.report.recording = outcome.recording
+        self.report.metadata = outcome.metadata
+        self.report.disclosure = outcome.disclosure
+        self.report.recording_problems = list(outcome.problems)
 
     def _waiting_for_another(self, event: CallStateChanged) -> bool:
         """An inbound call abandoned before answer is missed; the phone waits for the next."""
@@ -244,6 +284,7 @@ class ScriptedCall:
             {"remote_uri": event.remote_uri, "status_code": event.status_code, "at": time.time()}
         )
         self._call = None
+        self.session = None
         self._incoming_at = None
         self._done.discard("answer")
         self._state = CallState.CALLING

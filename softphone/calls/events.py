@@ -113,3 +113,29 @@ class HoldRefused(Event):
     call_id: int
     status_code: int
     reason: str
+
+
+@dataclass(frozen=True)
+class RemoteHoldOffered(Event):
+    """The customer's side sent an offer that holds (sendonly/inactive) or resumes the call.
+
+    Posted when the offer arrives, before the answer is sent, so the gate can close first.
+    """
+
+    call_id: int
+    holding: bool
+
+
+@dataclass(frozen=True)
+class DisclosureFinished(Event):
+    """The bridge took the disclosure's last frame for the customer (posted from the clock)."""
+
+    call_id: int
+
+
+@dataclass(frozen=True)
+class RecorderFailed(Event):
+    """The recording writer stopped (disk full, file removed); posted from the writer thread."""
+
+    call_id: int
+    reason: str

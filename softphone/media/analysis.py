@@ -179,3 +179,29 @@ def tone_duration_s(
         return 0.0
     levels = _band_levels_db(blocks, rate, [hz], bandwidth)[:, 0]
     return float(np.count_nonzero(levels >= threshold_db) * blocks.shape[1] / rate)
+
+
+def locate(
+    haystack: npt.NDArray[np.generic], needle: npt.NDArray[np.generic], rate: int, max_lag_s: float
+) -> tuple[float, float]:
+    """Where `needle` starts in `haystack` (within `max_lag_s`) and how well it matches there.
+
+    Returns (lag in seconds, normalised correlation in [-1, 1]). The match survives a narrowband
+    codec on the way (PCMU keeps a speech signal's correlation well above 0.5); an unrelated or
+    silent haystack scores near 0.
+    """
+    h, n = _as_float(haystack), _as_float(needle)
+    max_lag = int(max_lag_s * rate)
+    if n.size == 0 or h.size < n.size:
+        return 0.0, 0.0
+    span = h[: n.size + max_lag]
+    size = 1 << int(np.ceil(np.log2(span.size + n.size)))
+    corr = np.fft.irfft(np.fft.rfft(span, size) * np.conj(np.fft.rfft(n, size)), size)
+    lags = corr[: min(max_lag, span.size - n.size) + 1]
+    # Energy of each haystack window, for normalisation.
+    cumulative = np.concatenate(([0.0], np.cumsum(span**2)))
+    energy = cumulative[n.size : n.size + lags.size] - cumulative[: lags.size]
+    norm = np.sqrt(np.maximum(energy, 1e-12) * float(np.sum(n**2)))
+    scores = lags / norm
+    best = int(np.argmax(scores))
+    return best / rate, float(scores[best])

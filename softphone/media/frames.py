@@ -36,3 +36,12 @@ class FrameSink(Protocol):
     def close(self) -> None:
         """Finish and release resources. Runs on the main thread; idempotent."""
         ...
+
+
+@runtime_checkable
+class TickSink(Protocol):
+    """Something told about every bridge tick, with the tick's audio or None when none came."""
+
+    def on_frame(self, pcm: bytes | None) -> None:
+        """Runs on the pjsua2 bridge clock thread, once per tick: must not block or touch Qt."""
+        ...

@@ -17,6 +17,7 @@ from softphone.calls.events import (
     MediaChanged,
     MediaStatus,
     RegistrationChanged,
+    RemoteHoldOffered,
 )
 from softphone.sip.guard import callback
 
@@ -70,6 +71,26 @@ def media_status(ci: pj.CallInfo) -> MediaStatus:
     return MediaStatus.none()
 
 
+def offer_holds(sdp: str) -> bool | None:
+    """Whether an SDP offer's first audio stream holds (sendonly/inactive); None: no audio."""
+    session_dir, audio_dir, section = "sendrecv", "", "session"
+    for raw in sdp.splitlines():
+        line = raw.strip()
+        if line.startswith("m="):
+            if section == "audio":
+                break
+            enabled = len(line.split()) > 1 and line.split()[1] != "0"
+            section = "audio" if line.startswith("m=audio") and enabled else "other"
+        elif line in ("a=sendonly", "a=inactive", "a=recvonly", "a=sendrecv"):
+            if section == "session":
+                session_dir = line[2:]  # applies to every stream that does not override it
+            elif section == "audio":
+                audio_dir = line[2:]
+    if section != "audio":
+        return None
+    return (audio_dir or session_dir) in ("sendonly", "inactive")
+
+
 class SipCall(pj.Call):  # type: ignore[misc]
     """One call; kept referenced by the phone until it is disconnected."""
 
@@ -121,6 +142,13 @@ class SipCall(pj.Call):  # type: ignore[misc]
         self._engine.post_from_callback(
             DtmfReceived(call_id=int(self.getId()), digit=str(prm.digit), method=method)
         )
+
+    @callback
+    def onCallRxOffer(self, prm: pj.OnCallRxOfferParam) -> None:
+        """Runs on the main thread before the answer goes out: report a hold or resume offer."""
+        holding = offer_holds(str(prm.offer.wholeSdp))
+        if holding is not None:
+            self._engine.post_from_callback(RemoteHoldOffered(int(self.getId()), holding))
 
     @callback
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:

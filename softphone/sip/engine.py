@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import logging
 import os
 import queue
@@ -67,7 +68,9 @@ class SipEngine:
         self.config = config
         self._thread = threading.get_ident()
         self._handlers: list[Handler] = []
-        self._pending: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._pending: queue.SimpleQueue[tuple[int, Event]] = queue.SimpleQueue()
+        self._seq = itertools.count(1)
+        self._dispatching = 0
         self._ep: pj.Endpoint | None = None
         self._log_writer: PjLogWriter | None = None
         self._transport_id = -1
@@ -99,6 +102,7 @@ class SipEngine:
         cfg.medConfig.audioFramePtime = 20
         cfg.medConfig.channelCount = 1
         cfg.medConfig.ecTailLen = 0
+        cfg.medConfig.noVad = True  # every frame is sent: no clipped speech, exact evidence
         cfg.medConfig.hasIoqueue = True
         cfg.medConfig.threadCnt = 1
         self._log_writer = PjLogWriter()
@@ -198,14 +202,28 @@ class SipEngine:
 
     def post(self, event: Event) -> None:
         """Queue an event for delivery on the main thread; safe from any thread."""
-        self._pending.put(event)
+        # next() on a count is atomic in CPython: no lock, so the clock thread never waits.
+        self._pending.put((next(self._seq), event))
 
     def post_from_callback(self, event: Event) -> None:
         """Queue an event from a pjsua2 callback, recording a thread-model violation if any."""
         if threading.get_ident() != self._thread:
             self.thread_violations += 1
             log.error("pjsua2 callback on foreign thread %s", threading.current_thread().name)
-        self._pending.put(event)
+        self.post(event)
+
+    def mark(self) -> int:
+        """A sequence number above every event posted so far and below every later one."""
+        return next(self._seq)
+
+    @property
+    def dispatch_seq(self) -> int:
+        """Sequence number of the event being delivered now (events are numbered as posted).
+
+        A handler compares it with `mark()` taken when it acted, to tell a fact reported after
+        its action from one that was already on its way.
+        """
+        return self._dispatching
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         """Deliver every event to `handler` on the main thread; returns an unsubscribe function."""
@@ -226,7 +244,7 @@ class SipEngine:
     def _dispatch(self) -> None:
         while True:
             try:
-                event = self._pending.get_nowait()
+                self._dispatching, event = self._pending.get_nowait()
             except queue.Empty:
                 return
             for handler in list(self._handlers):

@@ -13,10 +13,11 @@ from softphone.calls.events import (
     CallStateChanged,
     DtmfMethod,
     Event,
+    HoldRefused,
     MediaChanged,
     MediaStatus,
 )
-from softphone.media.frames import FrameSink, FrameSource
+from softphone.media.frames import FrameSink, FrameSource, TickSink
 from softphone.sip.call import SipAccount, SipCall, audio_index, media_status
 from softphone.sip.engine import SipEngine, SipError
 from softphone.sip.ports import FramePort
@@ -65,8 +66,14 @@ class _Routes:
     mics: list[FramePort] = field(default_factory=list)
     feeds: list[FramePort] = field(default_factory=list)
     sinks: list[FramePort] = field(default_factory=list)
-    muted: bool = False
+    mic_cut_by: set[str] = field(default_factory=set)  # "mute", "disclosure", ...
     hold_intent: bool = False
+    resumed_at: int | None = None  # engine mark of a resume not yet confirmed by media
+
+    @property
+    def listening(self) -> bool:
+        """The agent hears the customer: not held, and any resume confirmed by media."""
+        return not self.hold_intent and self.resumed_at is None
 
 
 class Phone:
@@ -106,6 +113,10 @@ class Phone:
         except pj.Error as exc:
             raise SipError(f"cannot create account {spec.name!r}: {exc.reason}") from exc
         self._accounts[spec.name] = account
+
+    def account_uri(self, name: str | None = None) -> str:
+        """The SIP address of an account (the first one by default)."""
+        return str(self._account(name).getInfo().uri)
 
     def unregister(self, name: str) -> None:
         """Remove the account's registration (REGISTER with Expires: 0)."""
@@ -187,7 +198,7 @@ class Phone:
         try:
             call.setHold(pj.CallOpParam(True))
         except pj.Error as exc:
-            raise SipError(f"cannot hold call {call_id}: {exc.reason}") from exc
+            raise SipError(f"cannot hold call {call_id}: {_plain(str(exc.reason))}") from None
 
     def resume(self, call_id: int) -> None:
         """Take the call off hold (re-INVITE a=sendrecv). Idempotent."""
@@ -195,19 +206,30 @@ class Phone:
         routes = self._routes.setdefault(call_id, _Routes())
         if not routes.hold_intent:
             return
-        routes.hold_intent = False
         prm = pj.CallOpParam(True)
         prm.opt.flag = pj.PJSUA_CALL_UNHOLD
         try:
             call.reinvite(prm)
         except pj.Error as exc:
-            raise SipError(f"cannot resume call {call_id}: {exc.reason}") from exc
+            raise SipError(f"cannot resume call {call_id}: {_plain(str(exc.reason))}") from None
+        routes.hold_intent = False
+        routes.resumed_at = self._engine.mark()
         self._apply_routes(call_id)
 
     def set_mute(self, call_id: int, muted: bool) -> None:
         """Stop or restart sending the agent's microphone to the customer."""
-        self._call(call_id)
-        self._routes.setdefault(call_id, _Routes()).muted = muted
+        self.cut_mic(call_id, "mute", muted)
+
+    def cut_mic(self, call_id: int, reason: str, cut: bool) -> None:
+        """Cut (or restore) the microphone to the customer for `reason`; any reason cuts it."""
+        self._engine.check_thread()
+        if call_id not in self._calls:
+            return  # the call is gone: nothing is sent any more
+        reasons = self._routes.setdefault(call_id, _Routes()).mic_cut_by
+        if cut:
+            reasons.add(reason)
+        else:
+            reasons.discard(reason)
         self._apply_routes(call_id)
 
     def send_dtmf(self, call_id: int, digits: str, method: DtmfMethod) -> None:
@@ -250,7 +272,10 @@ class Phone:
     # --- audio routes ----------------------------------------------------------------------
 
     def create_port(
-        self, name: str, source: FrameSource | None = None, sink: FrameSink | None = None
+        self,
+        name: str,
+        source: FrameSource | None = None,
+        sink: FrameSink | TickSink | None = None,
     ) -> AudioPort:
         """Put a Python port on the bridge; it lives until the phone shuts down."""
         self._engine.check_thread()
@@ -283,6 +308,74 @@ class Phone:
         if audio is not None:
             audio.stopTransmit(port.port)
 
+    def stop_sending(self, call_id: int, port: AudioPort) -> None:
+        """Take `port` off the call's routes (mic or feed) and disconnect it at once."""
+        routes = self._routes.get(call_id)
+        if routes is None:
+            return
+        for target in (routes.mics, routes.feeds):
+            if port.port in target:
+                target.remove(port.port)
+        audio = self._audio(call_id)
+        if audio is not None:
+            port.port.stopTransmit(audio)
+
+    def tap_call(self, call_id: int, port: AudioPort) -> bool:
+        """Connect the customer's audio to `port` now (not a route: never re-applied by itself).
+
+        Returns False when the call has no audio stream to tap.
+        """
+        audio = self._audio(call_id)
+        if audio is None:
+            return False
+        audio.startTransmit(port.port)
+        return True
+
+    def untap_call(self, call_id: int, port: AudioPort) -> None:
+        """Disconnect `port` from the customer's audio at once, if connected."""
+        audio = self._audio(call_id)
+        if audio is not None:
+            audio.stopTransmit(port.port)
+
+    def connect_ports(self, source: AudioPort, sink: AudioPort) -> None:
+        """Transmit from one Python port to another on the bridge."""
+        self._engine.check_thread()
+        source.port.startTransmit(sink.port)
+
+    def disconnect_ports(self, source: AudioPort, sink: AudioPort) -> None:
+        """Stop a transmission between two Python ports; idempotent."""
+        self._engine.check_thread()
+        source.port.stopTransmit(sink.port)
+
+    def slot(self, port: AudioPort) -> int:
+        """The port's slot on the conference bridge (the bridge serves slots in this order)."""
+        return int(port.port.getPortId())
+
+    def release_port(self, port: AudioPort) -> None:
+        """Remove a port from the bridge and forget it."""
+        self._engine.check_thread()
+        for routes in self._routes.values():
+            for target in (routes.mics, routes.feeds, routes.sinks):
+                if port._port is not None and port._port in target:
+                    target.remove(port._port)
+        if port in self._ports:
+            self._ports.remove(port)
+        port.release()
+
+    def stream_counters(self, call_id: int) -> tuple[int, int] | None:
+        """(frames waiting in the jitter buffer, RTP packets sent) of the call's audio stream."""
+        call = self._calls.get(call_id)
+        if call is None or not call.isActive():
+            return None
+        index = audio_index(call.getInfo())
+        if index is None:
+            return None
+        try:
+            stat = call.getStreamStat(index)
+        except pj.Error:
+            return None
+        return int(stat.jbuf.size), int(stat.rtcp.txStat.pkt)
+
     def _audio(self, call_id: int) -> pj.AudioMedia | None:
         call = self._calls.get(call_id)
         if call is None or not call.isActive():
@@ -298,27 +391,64 @@ class Phone:
         audio = self._audio(call_id)
         if routes is None or audio is None:
             return
-        cut_mic = routes.muted or routes.hold_intent
+        cut_mic = bool(routes.mic_cut_by) or routes.hold_intent
         for port in routes.mics:
             if cut_mic:
                 port.stopTransmit(audio)
             else:
                 port.startTransmit(audio)
+        # A feed (the disclosure) only plays while the stream really sends: otherwise the bridge
+        # would consume it into a stream that transmits nothing, and the customer would miss it.
+        sending = self.media(call_id).sending
         for port in routes.feeds:
-            port.startTransmit(audio)
+            if sending:
+                port.startTransmit(audio)
+            else:
+                port.stopTransmit(audio)
         for port in routes.sinks:
-            audio.startTransmit(port)
+            # The agent does not listen in on a customer who has been put on hold, even when
+            # the customer's side refused the hold and keeps sending.
+            if routes.listening:
+                audio.startTransmit(port)
+            else:
+                audio.stopTransmit(port)
 
     # --- events and shutdown ---------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, MediaChanged):
             self._media[event.call_id] = event.media
+            routes = self._routes.get(event.call_id)
+            if (
+                routes is not None
+                and routes.resumed_at is not None
+                and event.media.active
+                and self._engine.dispatch_seq > routes.resumed_at
+            ):
+                self._confirm_resumed(event.call_id, routes)
             self._apply_routes(event.call_id)  # a re-INVITE recreates the stream port
+        elif isinstance(event, HoldRefused):
+            routes = self._routes.get(event.call_id)
+            # A refused resume of a call whose hold was refused too: its media never stopped.
+            if (
+                routes is not None
+                and routes.resumed_at is not None
+                and self.refresh_media(event.call_id).active
+            ):
+                self._confirm_resumed(event.call_id, routes)
+                self._apply_routes(event.call_id)
         elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
             self._media.pop(event.call_id, None)
             self._routes.pop(event.call_id, None)
             self._calls.pop(event.call_id, None)
+
+    def _confirm_resumed(self, call_id: int, routes: _Routes) -> None:
+        """Media confirmed the resume: listen again, minus audio buffered while held."""
+        routes.resumed_at = None
+        counters = self.stream_counters(call_id)
+        stale = 0 if counters is None else counters[0]
+        for port in routes.sinks:
+            port.skip_frames(stale)
 
     def refresh_media(self, call_id: int) -> MediaStatus:
         """Read the call's media facts now, not waiting for the next event."""

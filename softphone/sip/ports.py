@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import pjsua2 as pj
 
-from softphone.media.frames import FRAME_BYTES, RATE, FrameSink, FrameSource
+from softphone.media.frames import FRAME_BYTES, RATE, FrameSink, FrameSource, TickSink
 from softphone.sip.frames import read_vector
 
 _SILENCE = bytes(FRAME_BYTES)
 
 
 class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
-    """Bridge port fed by a `FrameSource` and/or draining into a `FrameSink`.
+    """Bridge port fed by a `FrameSource` and/or draining into a `FrameSink` or `TickSink`.
 
     Both callbacks run on the conference bridge clock thread, 50 times a second, even when
-    nothing is connected: they only move bytes and must never block or touch Qt.
+    nothing is connected: they only move bytes and must never block or touch Qt. A `TickSink`
+    hears every tick (None when no audio came); a `FrameSink` only ticks that carried audio.
     """
 
     def __init__(
-        self, name: str, source: FrameSource | None = None, sink: FrameSink | None = None
+        self,
+        name: str,
+        source: FrameSource | None = None,
+        sink: FrameSink | TickSink | None = None,
     ) -> None:
         super().__init__()
         self.name = name
         self._source = source
-        self._sink = sink
+        self._sink = sink if isinstance(sink, FrameSink) else None
+        self._tick = sink if isinstance(sink, TickSink) else None
+        self._skip = 0
         fmt = pj.MediaFormatAudio()
         fmt.init(pj.PJMEDIA_FORMAT_PCM, RATE, 1, 20000, 16)
         self.createPort(name, fmt)
@@ -35,10 +41,20 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
         frame.buf = pj.ByteVector(pcm)
         frame.size = len(pcm)
 
+    def skip_frames(self, count: int) -> None:
+        """Main thread: drop the next `count` received audio frames (stale buffered audio)."""
+        self._skip = max(0, count)
+
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
         """Runs on the bridge clock thread: pass a received audio frame to the sink."""
-        if self._sink is None or frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO:
+        audio = frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO
+        if audio and self._skip:
+            self._skip -= 1
             return
-        pcm = read_vector(frame.buf)
-        if len(pcm) == FRAME_BYTES:
-            self._sink.write_frame(pcm)
+        if self._tick is not None:
+            pcm = read_vector(frame.buf) if audio else b""
+            self._tick.on_frame(pcm if len(pcm) == FRAME_BYTES else None)
+        elif self._sink is not None and audio:
+            pcm = read_vector(frame.buf)
+            if len(pcm) == FRAME_BYTES:
+                self._sink.write_frame(pcm)

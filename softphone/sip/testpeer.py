@@ -20,7 +20,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from softphone.sip.call import DTMF_IS_END
+from softphone.sip.call import DTMF_IS_END, offer_holds
 from softphone.sip.engine import EngineConfig, SipEngine, SipError
 from softphone.sip.guard import callback
 
@@ -41,6 +41,8 @@ class PeerPlan:
     holds: list[tuple[float, float]] = field(default_factory=list)
     hangup_after: float | None = None
     dtmf: list[tuple[float, str, str]] = field(default_factory=list)
+    on_hold: str = "accept"
+    hold_tone: str | None = None
 
 
 class PeerCall(pj.Call):  # type: ignore[misc]
@@ -50,6 +52,7 @@ class PeerCall(pj.Call):  # type: ignore[misc]
         super().__init__(account, call_id)
         self.peer = peer
         self.state = pj.PJSIP_INV_STATE_NULL
+        self.audio: pj.AudioMedia | None = None
 
     @callback
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
@@ -79,11 +82,21 @@ class PeerCall(pj.Call):  # type: ignore[misc]
             emit("media", status=int(mi.status), dir=int(mi.dir))
             if mi.status in (pj.PJSUA_CALL_MEDIA_NONE, pj.PJSUA_CALL_MEDIA_ERROR):
                 continue
-            audio = self.getAudioMedia(mi.index)
-            if self.peer.player is not None:
-                self.peer.player.startTransmit(audio)
+            self.audio = self.getAudioMedia(mi.index)
+            self.peer.play_into(self.audio)
             if self.peer.recorder is not None:
-                audio.startTransmit(self.peer.recorder)
+                self.audio.startTransmit(self.peer.recorder)
+
+    @callback
+    def onCallRxReinvite(self, prm: pj.OnCallRxReinviteParam) -> None:
+        """A re-INVITE from the agent: switch to the hold tone on hold, refuse it if told to."""
+        holding = offer_holds(str(prm.offer.wholeSdp))
+        if holding is None:
+            return
+        emit("reinvite", holding=holding)
+        self.peer.set_held(holding, self.audio)
+        if holding and self.peer.plan.on_hold == "refuse":
+            prm.statusCode = 488
 
     @callback
     def onDtmfEvent(self, prm: pj.OnDtmfEventParam) -> None:
@@ -126,6 +139,8 @@ class Peer:
         self.answer_sent = False
         self.ended = False
         self.player: pj.AudioMedia | None = None
+        self.hold_player: pj.AudioMedia | None = None
+        self.held = False
         self.recorder: pj.AudioMediaRecorder | None = None
         self.account: PeerAccount | None = None
         self._done_actions: set[str] = set()
@@ -137,9 +152,27 @@ class Peer:
         self.account = PeerAccount(self)
         self.account.create(acfg, True)
         self.player = _make_player(self.plan.play)
+        if self.plan.hold_tone is not None:
+            self.hold_player = _make_player(self.plan.hold_tone)
         if self.plan.record is not None:
             self.recorder = pj.AudioMediaRecorder()
             self.recorder.createRecorder(str(self.plan.record))
+
+    def play_into(self, audio: pj.AudioMedia) -> None:
+        """Connect the sound for the current state (normal, or held by the agent) to the call."""
+        playing, silent = self.player, self.hold_player
+        if self.held and self.hold_player is not None:
+            playing, silent = silent, playing
+        if silent is not None:
+            silent.stopTransmit(audio)
+        if playing is not None:
+            playing.startTransmit(audio)
+
+    def set_held(self, held: bool, audio: pj.AudioMedia | None) -> None:
+        """The agent's side asked for hold (or resume): change what the peer sends."""
+        self.held = held
+        if audio is not None:
+            self.play_into(audio)
 
     def place(self, uri: str) -> None:
         """Call `uri` now."""
@@ -194,6 +227,7 @@ class Peer:
         self.call = None
         self.extra.clear()
         self.player = None
+        self.hold_player = None
         self.recorder = None  # destroying the recorder writes the WAV header
         if self.account is not None:
             self.account.shutdown()
@@ -257,6 +291,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--hold", type=_pair, action="append", default=[], metavar="AT:DURATION")
     p.add_argument("--dtmf", type=_dtmf_spec, action="append", default=[], metavar="AT:DIGITS[:M]")
     p.add_argument("--hangup-after", type=float, help="hang up this long after answer")
+    p.add_argument(
+        "--on-hold",
+        choices=("accept", "refuse"),
+        default="accept",
+        help="answer the agent's hold re-INVITE normally, or refuse it with 488",
+    )
+    p.add_argument(
+        "--hold-tone",
+        metavar="SOUND",
+        help="while the agent holds the call, send this instead (tone:HZ or a WAV)",
+    )
     p.add_argument("--max-seconds", type=float, default=60.0, help="give up after this long")
     return p.parse_args(argv)
 
@@ -274,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         args.hold,
         args.hangup_after,
         args.dtmf,
+        args.on_hold,
+        args.hold_tone,
     )
     try:
         engine.start()

@@ -1,0 +1,145 @@
+"""The recording gate: the single door between the call's audio taps and the recording writer.
+
+The gate is open only while every fact allows recording: the disclosure has been played, the
+agent has not asked for hold, a consult or another call, the customer is not holding, the call's
+media is confirmed active *since the agent last resumed*, and the writer is healthy. It closes
+on intent, synchronously, before the caller sends any SIP; it reopens only on confirmed facts.
+
+Closing happens in two steps, each a wall of its own: first the flag that the taps read on the
+bridge clock thread drops (frames still arriving are refused), then `on_close` disconnects the
+taps from the conference bridge. Opening runs in the reverse order.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+
+class GateReason(enum.Enum):
+    """Why the gate's facts changed; recorded with every transition."""
+
+    CALL_ANSWERED = "call-answered"
+    DISCLOSURE_COMPLETED = "disclosure-completed"
+    DISCLOSURE_FAILED = "disclosure-failed"
+    HOLD_REQUESTED = "hold-requested"
+    RESUME_REQUESTED = "resume-requested"
+    REMOTE_HOLD = "remote-hold"
+    MEDIA_CHANGED = "media-changed"
+    OTHER_CALL_ANSWERED = "other-call-answered"
+    OTHER_CALL_ENDED = "other-call-ended"
+    CONSULT_STARTED = "consult-started"
+    CONSULT_ENDED = "consult-ended"
+    WRITER_FAILED = "writer-failed"
+    CALL_ENDED = "call-ended"
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """Everything the decision depends on; recording is allowed only when all agree."""
+
+    disclosure_done: bool = False
+    hold_requested: bool = False
+    consulting: bool = False
+    other_call_active: bool = False
+    remote_hold: bool = False
+    media_confirmed: bool = False
+    writer_ok: bool = True
+    ended: bool = False
+
+    def blockers(self) -> list[str]:
+        """The conditions that keep the gate closed, in words for logs and metadata."""
+        checks = [
+            (not self.disclosure_done, "disclosure not completed"),
+            (self.hold_requested, "agent put the call on hold"),
+            (self.consulting, "agent is consulting"),
+            (self.other_call_active, "agent is on another call"),
+            (self.remote_hold, "customer side is holding"),
+            (not self.media_confirmed, "media not confirmed active"),
+            (not self.writer_ok, "recording writer failed"),
+            (self.ended, "call ended"),
+        ]
+        return [text for blocked, text in checks if blocked]
+
+    @property
+    def may_record(self) -> bool:
+        """True only when no closing condition holds."""
+        return not self.blockers()
+
+
+_INTENTS = ("hold_requested", "consulting", "other_call_active")
+
+
+@dataclass(frozen=True)
+class GateTransition:
+    """One opening or closing of the gate."""
+
+    wall_time: float
+    media_time: float
+    opened: bool
+    reason: GateReason
+    blockers: tuple[str, ...]
+
+
+class RecordingGate:
+    """Decides from facts; opens and closes the two walls through the given callbacks.
+
+    All methods run on the main thread except `admits`, which the taps call on the bridge clock
+    thread and which only reads one attribute.
+    """
+
+    def __init__(
+        self,
+        on_open: Callable[[], None],
+        on_close: Callable[[], None],
+        media_time: Callable[[], float],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._on_open = on_open
+        self._on_close = on_close
+        self._media_time = media_time
+        self._clock = clock
+        self.facts = GateFacts()
+        self.transitions: list[GateTransition] = []
+        self._open = False
+
+    def admits(self) -> bool:
+        """Runs on the bridge clock thread: may a frame that arrives now be written?"""
+        return self._open
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the gate is open now."""
+        return self._open
+
+    def update(self, reason: GateReason, **changes: bool) -> None:
+        """Apply new facts, then close or open the gate as they require.
+
+        Raising a closing intent (hold, consult, another call) also withdraws the media
+        confirmation: only media confirmed after the agent resumed may reopen the gate.
+        """
+        facts = replace(self.facts, **changes)
+        if any(changes.get(name) for name in _INTENTS):
+            facts = replace(facts, media_confirmed=False)
+        self.facts = facts
+        if self._open and not facts.may_record:
+            self._open = False  # wall 2 first: frames still in flight are refused from now on
+            self._on_close()  # wall 1: the taps leave the bridge
+            self._record(reason)
+        elif not self._open and facts.may_record:
+            self._on_open()
+            self._open = True
+            self._record(reason)
+
+    def _record(self, reason: GateReason) -> None:
+        self.transitions.append(
+            GateTransition(
+                wall_time=self._clock(),
+                media_time=self._media_time(),
+                opened=self._open,
+                reason=reason,
+                blockers=tuple(self.facts.blockers()),
+            )
+        )

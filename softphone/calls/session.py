@@ -1,0 +1,331 @@
+"""A call's compliance session: the disclosure first, then a hold-gated recording with evidence.
+
+The session owns the call's disclosure playback, its recording gate, taps and writer. Agent
+actions that hold the call go through it so the gate closes before any SIP is sent; the engine's
+events (dispatched on the main thread) tell it the confirmed facts that may reopen the gate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from softphone.calls.events import (
+    CallDirection,
+    CallState,
+    CallStateChanged,
+    DisclosureFinished,
+    Event,
+    HoldRefused,
+    MediaChanged,
+    RecorderFailed,
+    RemoteHoldOffered,
+)
+from softphone.calls.gate import GateReason, RecordingGate
+from softphone.media.disclosure import Disclosure, DisclosurePlayback
+from softphone.media.frames import FRAME_SAMPLES, RATE
+from softphone.media.taps import StereoAssembler
+from softphone.recordings.evidence import EvidenceLog
+from softphone.recordings.store import RecordingStore, StoreError
+from softphone.recordings.writer import RecordingError, RecordingWriter
+from softphone.sip.engine import SipEngine
+from softphone.sip.phone import AudioPort, Phone
+
+log = logging.getLogger("softphone.calls")
+
+NO_MEDIA_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class SessionSetup:
+    """What every call needs to be recorded; a missing part means no recording, and why."""
+
+    agent: str
+    local_uri: str
+    disclosure: Disclosure | None
+    store: RecordingStore | None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class SessionOutcome:
+    """What the session leaves behind for reports and the interface."""
+
+    recording: str | None = None
+    metadata: str | None = None
+    disclosure: dict[str, object] | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class CallSession:
+    """Disclosure, gate and recording of one call; every method runs on the main thread."""
+
+    def __init__(
+        self,
+        engine: SipEngine,
+        phone: Phone,
+        call_id: int,
+        direction: CallDirection,
+        setup: SessionSetup,
+        *,
+        audio: tuple[AudioPort, AudioPort],
+    ) -> None:
+        self.engine, self.phone, self.call_id, self.setup = engine, phone, call_id, setup
+        self.mic, self.speaker = audio
+        self.direction = direction
+        self.outcome = SessionOutcome(problems=list(setup.problems))
+        self.gate = RecordingGate(self._open_walls, self._close_walls, self._media_time)
+        self.assembler = StereoAssembler(self.gate.admits, self._write)
+        self._agent_tap = phone.create_port(f"agent-tap-{call_id}", sink=self.assembler.agent)
+        self._customer_tap = phone.create_port(f"cust-tap-{call_id}", sink=self.assembler.customer)
+        self.assembler.set_slot_order(phone.slot(self._agent_tap), phone.slot(self._customer_tap))
+        self.playback: DisclosurePlayback | None = None
+        self._disclosure_ports: list[AudioPort] = []
+        self._rtp_at_start: int | None = None
+        self.writer: RecordingWriter | None = None
+        self.evidence: EvidenceLog | None = None
+        self.muted = False
+        self.answered_at: float | None = None
+        self.remote_uri = ""
+        self.sip_call_id = ""
+        self._resume_mark = 0
+        self._ended = False
+
+    # --- agent actions ---------------------------------------------------------------------
+
+    def hold(self) -> None:
+        """Close the gate, then put the call on hold (SIP follows the closed gate)."""
+        self.gate.update(GateReason.HOLD_REQUESTED, hold_requested=True)
+        self._note_hold("local", True)
+        self.phone.hold(self.call_id)
+
+    def resume(self) -> None:
+        """Take the call off hold; the gate reopens only on media confirmed after this."""
+        self.phone.resume(self.call_id)
+        self._resume_mark = self.engine.mark()
+        self.gate.update(GateReason.RESUME_REQUESTED, hold_requested=False)
+        self._note_hold("local", False)
+
+    def set_other_call(self, active: bool) -> None:
+        """Another call was answered (the agent left this one) or ended."""
+        if active:
+            self.gate.update(GateReason.OTHER_CALL_ANSWERED, other_call_active=True)
+            self._note_hold("other-call", True)
+        else:
+            self._resume_mark = self.engine.mark()
+            self.gate.update(GateReason.OTHER_CALL_ENDED, other_call_active=False)
+            self._note_hold("other-call", False)
+
+    def set_consulting(self, active: bool) -> None:
+        """The agent started or ended a consult before a transfer."""
+        reason = GateReason.CONSULT_STARTED if active else GateReason.CONSULT_ENDED
+        if not active:
+            self._resume_mark = self.engine.mark()
+        self.gate.update(reason, consulting=active)
+        self._note_hold("consult", active)
+
+    def set_mute(self, muted: bool) -> None:
+        """Mute the agent; the recording's agent channel follows what the customer hears."""
+        self.muted = muted
+        self.phone.set_mute(self.call_id, muted)
+        if self.gate.is_open:
+            if muted:
+                self.phone.disconnect_ports(self.mic, self._agent_tap)
+            else:
+                self.phone.connect_ports(self.mic, self._agent_tap)
+
+    # --- engine events ---------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        """Take the facts of an event about this call."""
+        if getattr(event, "call_id", None) != self.call_id or self._ended:
+            return
+        if isinstance(event, CallStateChanged):
+            self._on_state(event)
+        elif isinstance(event, MediaChanged):
+            media = event.media
+            # Only media reported after the agent's last resume may confirm it.
+            confirmed = media.active and self.engine.dispatch_seq > self._resume_mark
+            self.gate.update(
+                GateReason.MEDIA_CHANGED, media_confirmed=confirmed, remote_hold=media.remote_hold
+            )
+            self._note_hold("remote", media.remote_hold)
+            if self.gate.is_open:
+                self.phone.tap_call(self.call_id, self._customer_tap)  # the stream may be new
+        elif isinstance(event, RemoteHoldOffered) and event.holding:
+            self.gate.update(GateReason.REMOTE_HOLD, remote_hold=True)
+            self._note_hold("remote", True)
+        elif isinstance(event, DisclosureFinished):
+            self._on_disclosure_finished()
+        elif isinstance(event, HoldRefused) and not self.gate.facts.hold_requested:
+            # A refused resume of a call whose hold was refused as well: media never stopped,
+            # as a fresh read (not a stale event) confirms.
+            if self.phone.refresh_media(self.call_id).active:
+                self.gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+        elif isinstance(event, RecorderFailed):
+            self.outcome.problems.append(f"recording stopped: {event.reason}")
+            self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
+        self._persist()
+
+    def tick(self) -> None:
+        """Called on every loop turn: notice a disclosure that cannot start for lack of media."""
+        if (
+            self.answered_at is not None
+            and self.playback is not None
+            and self.playback.started_at is None
+            and time.time() - self.answered_at > NO_MEDIA_TIMEOUT_S
+            and not self.gate.facts.hold_requested
+        ):
+            self._disclosure_failed("the call has no audio to the customer")
+
+    def _on_state(self, event: CallStateChanged) -> None:
+        self.remote_uri = event.remote_uri
+        self.sip_call_id = event.sip_call_id or self.sip_call_id
+        answered = event.state in (CallState.CONNECTING, CallState.CONFIRMED)
+        if answered and event.status_code == 200 and self.answered_at is None:
+            self.answered_at = time.time()
+            self._start_disclosure()
+        elif event.state is CallState.DISCONNECTED:
+            self.end()
+
+    # --- disclosure ------------------------------------------------------------------------
+
+    def _start_disclosure(self) -> None:
+        """Play the disclosure to the customer, never as early media: this runs on answer."""
+        disclosure = self.setup.disclosure
+        if disclosure is None:
+            self._disclosure_failed("no disclosure is available")
+            return
+        call_id = self.call_id
+        self.playback = DisclosurePlayback(
+            disclosure, lambda: self.engine.post(DisclosureFinished(call_id))
+        )
+        feed = self.phone.create_port(f"disclosure-{call_id}", source=self.playback)
+        mirror = self.phone.create_port(f"disclosure-mirror-{call_id}", source=self.playback.mirror)
+        self._disclosure_ports = [feed, mirror]
+        counters = self.phone.stream_counters(call_id)
+        self._rtp_at_start = None if counters is None else counters[1]
+        self.phone.cut_mic(call_id, "disclosure", True)  # the customer hears it first, alone
+        self.phone.send_to_call(call_id, feed, mic=False)
+        self.phone.connect_ports(mirror, self.speaker)
+
+    def _on_disclosure_finished(self) -> None:
+        counters = self.phone.stream_counters(self.call_id)
+        self._release_disclosure()
+        if self.playback is None:
+            return
+        sent = None
+        if counters is not None and self._rtp_at_start is not None:
+            sent = counters[1] - self._rtp_at_start
+        self.outcome.disclosure = self._disclosure_evidence(rtp_sent=sent, completed=True)
+        self._start_recording()
+        self.gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
+
+    def _disclosure_failed(self, why: str) -> None:
+        self._release_disclosure()
+        self.outcome.problems.append(f"nothing was recorded: {why}")
+        self.gate.update(GateReason.DISCLOSURE_FAILED, disclosure_done=False)
+        self.playback = None
+
+    def _disclosure_evidence(self, *, rtp_sent: int | None, completed: bool) -> dict[str, object]:
+        assert self.playback is not None
+        spec = self.playback.disclosure.spec
+        return {
+            "id": spec.id,
+            "language": spec.language,
+            "purpose": spec.purpose,
+            "audio_sha256": self.playback.disclosure.audio_sha256,
+            "duration_s": self.playback.disclosure.duration_s,
+            "started_at": self.playback.started_at,
+            "ended_at": self.playback.ended_at,
+            "frames_played": self.playback.frames_played,
+            "rtp_packets_sent": rtp_sent,
+            "completed": completed,
+        }
+
+    def _release_disclosure(self) -> None:
+        if self._disclosure_ports and not self._ended:
+            self.phone.cut_mic(self.call_id, "disclosure", False)
+        for port in self._disclosure_ports:
+            self.phone.stop_sending(self.call_id, port)
+            self.phone.disconnect_ports(port, self.speaker)
+            self.phone.release_port(port)
+        self._disclosure_ports = []
+
+    # --- recording -------------------------------------------------------------------------
+
+    def _start_recording(self) -> None:
+        store = self.setup.store
+        if store is None:
+            self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
+            return
+        call_id = self.call_id
+        try:
+            paths = store.new_recording(self.sip_call_id, self.direction.value, time.time())
+            self.writer = RecordingWriter(
+                paths.partial, lambda why: self.engine.post(RecorderFailed(call_id, why))
+            )
+        except (StoreError, RecordingError) as exc:
+            self.outcome.problems.append(f"nothing was recorded: {exc}")
+            self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
+            return
+        self.evidence = EvidenceLog(paths, self._call_facts(), self.outcome.disclosure or {})
+        self.outcome.recording, self.outcome.metadata = str(paths.audio), str(paths.metadata)
+        self.evidence.save(self.gate.transitions)
+
+    def _write(self, stereo: bytes) -> None:
+        """Runs on the bridge clock thread (via the assembler): hand a frame to the writer."""
+        writer = self.writer
+        if writer is not None:
+            writer.write(stereo)
+
+    def _media_time(self) -> float:
+        return self.assembler.frames_accepted * FRAME_SAMPLES / RATE
+
+    def _open_walls(self) -> None:
+        counters = self.phone.stream_counters(self.call_id)
+        self.assembler.skip_customer_frames(0 if counters is None else counters[0])
+        if not self.muted:
+            self.phone.connect_ports(self.mic, self._agent_tap)
+        self.phone.tap_call(self.call_id, self._customer_tap)
+
+    def _close_walls(self) -> None:
+        self.phone.disconnect_ports(self.mic, self._agent_tap)
+        self.phone.untap_call(self.call_id, self._customer_tap)
+
+    def _note_hold(self, kind: str, held: bool) -> None:
+        if self.evidence is not None:
+            self.evidence.note_hold(kind, held, self._media_time())
+
+    def _persist(self) -> None:
+        if self.evidence is not None:
+            self.evidence.save(self.gate.transitions)
+
+    def _call_facts(self) -> dict[str, object]:
+        return {
+            "call_id": self.sip_call_id,
+            "direction": self.direction.value,
+            "local_uri": self.setup.local_uri,
+            "remote_uri": self.remote_uri,
+            "agent": self.setup.agent,
+            "answered_at": self.answered_at,
+        }
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def end(self) -> SessionOutcome:
+        """Close the gate for good, release the ports and finalize the recording."""
+        if self._ended:
+            return self.outcome
+        self.gate.update(GateReason.CALL_ENDED, ended=True)
+        self._ended = True
+        if self.playback is not None and not self.playback.finished:
+            self.outcome.disclosure = self._disclosure_evidence(rtp_sent=None, completed=False)
+            self.outcome.problems.append("the call ended before the disclosure completed")
+        self._release_disclosure()
+        for port in (self._agent_tap, self._customer_tap):
+            self.phone.release_port(port)
+        if self.writer is not None and self.evidence is not None:
+            self.evidence.finish(self.writer, self.gate.transitions, self.outcome.problems)
+        return self.outcome

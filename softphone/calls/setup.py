@@ -1,0 +1,51 @@
+"""Prepares what every call needs to be recorded: the disclosure and the recordings directory.
+
+A part that cannot be prepared is not an error that stops calls: the call goes on, nothing is
+recorded, and the problem is said to the agent and written into the call's report.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from softphone.calls.session import SessionSetup
+from softphone.media.disclosure import Disclosure, DisclosureSpec, load_disclosure
+from softphone.media.errors import AudioFileError
+from softphone.recordings.store import RecordingStore, StoreError
+
+log = logging.getLogger("softphone.calls")
+
+
+def prepare_setup(
+    *, spec: DisclosureSpec | None, recordings: Path | None, agent: str, local_uri: str
+) -> SessionSetup:
+    """Load the disclosure and open the store (recovering interrupted recordings)."""
+    problems: list[str] = []
+    disclosure: Disclosure | None = None
+    if spec is None:
+        problems.append("nothing will be recorded: no recording disclosure is configured")
+    else:
+        try:
+            disclosure = load_disclosure(spec)
+        except AudioFileError as exc:
+            problems.append(f"nothing will be recorded: the disclosure cannot be played: {exc}")
+    store: RecordingStore | None = None
+    if recordings is None:
+        problems.append("nothing will be recorded: no recordings directory is configured")
+    else:
+        try:
+            store = RecordingStore(recordings)
+            for recovered in store.recover():
+                log.warning("recovered an interrupted recording: %s", recovered)
+        except StoreError as exc:
+            problems.append(f"nothing will be recorded: {exc}")
+    for problem in problems:
+        log.warning("%s", problem)
+    return SessionSetup(
+        agent=agent,
+        local_uri=local_uri,
+        disclosure=disclosure,
+        store=store,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,85 @@
+"""Keeps a recording's metadata current while the call runs and completes it at the end."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from softphone.calls.gate import GateTransition
+from softphone.media.frames import RATE
+from softphone.recordings.metadata import (
+    AudioFacts,
+    CallFacts,
+    DisclosureEvidence,
+    GateEntry,
+    HoldInterval,
+    RecordingMetadata,
+    write_metadata,
+)
+from softphone.recordings.store import RecordingPaths
+from softphone.recordings.writer import RecordingWriter
+
+
+class EvidenceLog:
+    """The metadata of one recording, rewritten atomically whenever it changes."""
+
+    def __init__(
+        self, paths: RecordingPaths, call: dict[str, Any], disclosure: dict[str, Any]
+    ) -> None:
+        self.paths = paths
+        self.metadata = RecordingMetadata(
+            call=CallFacts(local_uri=str(call.pop("local_uri", "")), **call),
+            audio=AudioFacts(file=paths.audio.name, rate=RATE),
+            disclosure=DisclosureEvidence(**disclosure),
+        )
+        self._saved_gate = -1
+
+    def note_hold(self, kind: str, held: bool, media_time: float) -> None:
+        """Open or close the hold interval of `kind`; repeated notes change nothing."""
+        current = [h for h in self.metadata.holds if h.kind == kind and h.end is None]
+        if held and not current:
+            self.metadata.holds.append(HoldInterval(kind, time.time(), None, media_time))
+            self._write()
+        elif not held and current:
+            current[0].end = time.time()
+            self._write()
+
+    def save(self, transitions: Sequence[GateTransition]) -> None:
+        """Write the metadata if the gate moved since the last write."""
+        if len(transitions) != self._saved_gate:
+            self.metadata.gate = [_entry(t) for t in transitions]
+            self._saved_gate = len(transitions)
+            self._write()
+
+    def finish(
+        self, writer: RecordingWriter, transitions: Sequence[GateTransition], problems: list[str]
+    ) -> None:
+        """Finalize the audio into its WAV and the metadata into its final state."""
+        audio = writer.finish(self.paths.audio)
+        meta = self.metadata
+        meta.audio.frames = audio.frames
+        meta.audio.duration_s = audio.frames / RATE
+        meta.audio.sha256 = audio.sha256
+        meta.audio.dropped_frames = writer.dropped
+        meta.call.ended_at = time.time()
+        for hold in meta.holds:
+            if hold.end is None:
+                hold.end = meta.call.ended_at
+        meta.errors = list(problems) + ([writer.error] if writer.error else [])
+        meta.status = "failed" if writer.error else "complete"
+        meta.gate = [_entry(t) for t in transitions]
+        self._write()
+
+    def _write(self) -> None:
+        write_metadata(self.paths.metadata, self.metadata)
+
+
+def _entry(t: GateTransition) -> GateEntry:
+    return GateEntry(
+        wall_time=t.wall_time,
+        media_time=t.media_time,
+        state="open" if t.opened else "closed",
+        reason=t.reason.value,
+        blockers=list(t.blockers),
+    )

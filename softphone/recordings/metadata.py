@@ -1,0 +1,139 @@
+"""Recording metadata: the versioned JSON document stored next to each recording's audio.
+
+The schema is documented in docs/recording-format.md; bump SCHEMA on any incompatible change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "softphone.recording/1"
+CHANNEL_MAP = ("agent", "customer")
+
+
+class MetadataError(ValueError):
+    """A metadata file cannot be read or does not follow the schema."""
+
+
+@dataclass
+class CallFacts:
+    """Who talked to whom, and when (Unix times)."""
+
+    call_id: str
+    direction: str
+    local_uri: str
+    remote_uri: str
+    agent: str
+    answered_at: float | None = None
+    ended_at: float | None = None
+
+
+@dataclass
+class DisclosureEvidence:
+    """What the customer was told before anything was recorded."""
+
+    id: str
+    language: str
+    purpose: str
+    audio_sha256: str
+    duration_s: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    frames_played: int = 0
+    rtp_packets_sent: int | None = None
+    completed: bool = False
+
+
+@dataclass
+class GateEntry:
+    """One opening or closing of the recording gate."""
+
+    wall_time: float
+    media_time: float
+    state: str
+    reason: str
+    blockers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HoldInterval:
+    """A stretch of the call that was not recorded because the call was held."""
+
+    kind: str
+    start: float
+    end: float | None = None
+    media_time: float = 0.0
+
+
+@dataclass
+class AudioFacts:
+    """The audio file: layout, length and integrity."""
+
+    file: str
+    rate: int
+    channels: int = 2
+    channel_map: list[str] = field(default_factory=lambda: list(CHANNEL_MAP))
+    sample_format: str = "pcm_s16le"
+    frames: int = 0
+    duration_s: float = 0.0
+    sha256: str | None = None
+    dropped_frames: int = 0
+
+
+@dataclass
+class RecordingMetadata:
+    """Everything stored about one recording."""
+
+    call: CallFacts
+    audio: AudioFacts
+    disclosure: DisclosureEvidence
+    schema: str = SCHEMA
+    status: str = "recording"
+    gate: list[GateEntry] = field(default_factory=list)
+    holds: list[HoldInterval] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    interruption: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The document as JSON-ready data."""
+        return asdict(self)
+
+
+def write_metadata(path: Path, metadata: RecordingMetadata) -> None:
+    """Replace the metadata file atomically (write, fsync, rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(metadata.to_json(), handle, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def read_metadata(path: Path) -> RecordingMetadata:
+    """Load a metadata file; MetadataError names the file and what is wrong."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MetadataError(f"cannot read recording metadata '{path}': {exc}") from exc
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise MetadataError(f"'{path}' is not {SCHEMA} metadata (schema: {found!r})")
+    try:
+        return RecordingMetadata(
+            call=CallFacts(**data["call"]),
+            audio=AudioFacts(**data["audio"]),
+            disclosure=DisclosureEvidence(**data["disclosure"]),
+            schema=data["schema"],
+            status=data["status"],
+            gate=[GateEntry(**g) for g in data["gate"]],
+            holds=[HoldInterval(**h) for h in data["holds"]],
+            errors=list(data["errors"]),
+            interruption=data.get("interruption"),
+        )
+    except (KeyError, TypeError) as exc:
+        raise MetadataError(f"'{path}' does not follow {SCHEMA}: {exc}") from exc
