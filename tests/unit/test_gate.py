@@ -1,0 +1,119 @@
+"""The recording gate's state machine, driven by random event sequences (hypothesis)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softphone.calls.gate import GateFacts, GateReason, RecordingGate
+
+INTENTS = ("hold_requested", "consulting", "other_call_active")
+FACTS = (*INTENTS, "disclosure_done", "remote_hold", "media_confirmed", "writer_ok", "ended")
+
+
+@dataclass
+class Walls:
+    """Records what the gate did to the taps, and the admit flag at that moment."""
+
+    gate: RecordingGate | None = None
+    connected: bool = False
+    log: list[tuple[str, bool]] = field(default_factory=list)
+
+    def open(self) -> None:
+        assert self.gate is not None
+        self.log.append(("open", self.gate.admits()))
+        self.connected = True
+
+    def close(self) -> None:
+        assert self.gate is not None
+        self.log.append(("close", self.gate.admits()))
+        self.connected = False
+
+
+def _gate() -> tuple[RecordingGate, Walls]:
+    walls = Walls()
+    gate = RecordingGate(walls.open, walls.close, media_time=lambda: 0.0, clock=lambda: 1.0)
+    walls.gate = gate
+    return gate, walls
+
+
+def _open_gate(gate: RecordingGate) -> None:
+    gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
+    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+
+
+def test_opens_only_when_every_fact_allows() -> None:
+    gate, walls = _gate()
+    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+    assert not gate.is_open  # the disclosure has not been played
+    gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
+    assert gate.is_open and walls.connected
+    assert [t.reason for t in gate.transitions] == [GateReason.DISCLOSURE_COMPLETED]
+
+
+def test_closing_drops_the_admit_flag_before_disconnecting_the_taps() -> None:
+    gate, walls = _gate()
+    _open_gate(gate)
+    gate.update(GateReason.HOLD_REQUESTED, hold_requested=True)
+    # Wall 2 (the flag) was already down when wall 1 (the taps) was taken down; on opening,
+    # the taps were connected while the flag still refused frames.
+    assert walls.log == [("open", False), ("close", False)]
+    assert not walls.connected
+
+
+def test_a_resume_needs_fresh_media_confirmation() -> None:
+    gate, _ = _gate()
+    _open_gate(gate)
+    gate.update(GateReason.HOLD_REQUESTED, hold_requested=True)
+    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)  # late news from before
+    gate.update(GateReason.RESUME_REQUESTED, hold_requested=False)
+    assert not gate.is_open
+    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+    assert gate.is_open
+
+
+def test_blockers_name_every_closing_condition() -> None:
+    facts = GateFacts(hold_requested=True, remote_hold=True)
+    assert facts.blockers() == [
+        "disclosure not completed",
+        "agent put the call on hold",
+        "customer side is holding",
+        "media not confirmed active",
+    ]
+
+
+events = st.lists(
+    st.tuples(st.sampled_from(list(GateReason)), st.sampled_from(FACTS), st.booleans()),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(events)
+def test_never_open_while_a_closing_condition_holds(
+    sequence: list[tuple[GateReason, str, bool]],
+) -> None:
+    gate, walls = _gate()
+    confirmed_since_intent = False
+    for reason, fact, value in sequence:
+        intent_before = any(getattr(gate.facts, name) for name in INTENTS)
+        gate.update(reason, **{fact: value})
+        facts = gate.facts
+        intent_now = any(getattr(facts, name) for name in INTENTS)
+        if intent_now or (fact in INTENTS and value):
+            confirmed_since_intent = False
+        elif fact == "media_confirmed":
+            confirmed_since_intent = value
+        elif intent_before:
+            confirmed_since_intent = False
+        # The gate, the taps and the facts always agree.
+        assert gate.is_open == facts.may_record == walls.connected == gate.admits()
+        if gate.is_open:
+            assert facts.disclosure_done and not facts.ended and facts.writer_ok
+            assert not facts.remote_hold and not intent_now
+            # Media confirmed after the last intent was withdrawn, never before it.
+            assert confirmed_since_intent
+    for entry in walls.log:
+        assert entry[1] is False  # the taps never moved while frames were admitted
