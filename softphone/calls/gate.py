@@ -117,11 +117,11 @@ class RecordingGate:
     def update(self, reason: GateReason, **changes: bool) -> None:
         """Apply new facts, then close or open the gate as they require.
 
-        Raising a closing intent (hold, consult, another call) also withdraws the media
-        confirmation: only media confirmed after the agent resumed may reopen the gate.
+        While a closing intent (hold, consult, another call) stands, media cannot be confirmed:
+        only media confirmed after the agent withdrew it may reopen the gate.
         """
         facts = replace(self.facts, **changes)
-        if any(changes.get(name) for name in _INTENTS):
+        if any(getattr(facts, name) for name in _INTENTS):
             facts = replace(facts, media_confirmed=False)
         self.facts = facts
         if self._open and not facts.may_record:

@@ -39,6 +39,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "sipp"
 """Where the scenario files live (tests/sipp)."""
 
 PEER_AUDIO_FILE = "peer.ulaw"
+HELD_AUDIO_FILE = "held.ulaw"  # what the uas_*_hold scenarios send while an offer holds them
 """Raw 8 kHz mu-law file the scenarios stream with rtp_stream, relative to SIPp's cwd."""
 
 EXIT_OK = 0
@@ -200,7 +201,8 @@ class SippPeer:
     stopped on exit. ``remote`` ("host:port") makes it a client (UAC) calling that address;
     without it the scenario is a server (UAS) on ``port``. The working directory holds the
     message log, the error log, SIPp's screen output and ``peer.ulaw``, a tone of ``tone_hz``
-    that the scenarios stream as RTP. A SIPp exit code of 0 means every call of the scenario
+    that the scenarios stream as RTP (and ``held.ulaw``, ``held_tone_hz``, which the hold
+    scenarios stream instead while an offer holds them). A SIPp exit code of 0 means every call of the scenario
     completed as scripted; 1 means at least one failed. Without ``workdir`` a temporary one is
     used and deleted on exit: read ``messages()`` inside the ``with`` block, or pass ``tmp_path``.
     """
@@ -215,6 +217,7 @@ class SippPeer:
         calls: int = 1,
         timeout_s: float = 60.0,
         tone_hz: float = 1200.0,
+        held_tone_hz: float = 1800.0,
         extra_args: Sequence[str] = (),
         workdir: Path | None = None,
         host: str = "127.0.0.1",
@@ -227,6 +230,7 @@ class SippPeer:
         self.calls = calls
         self.timeout_s = timeout_s
         self.tone_hz = tone_hz
+        self.held_tone_hz = held_tone_hz
         self.extra_args = list(extra_args)
         self.host = host
         self._own_workdir = workdir is None
@@ -306,6 +310,7 @@ class SippPeer:
         if self._proc is not None:
             raise SippError("this SippPeer was already started")
         write_ulaw_tone(self.workdir / PEER_AUDIO_FILE, self.tone_hz)
+        write_ulaw_tone(self.workdir / HELD_AUDIO_FILE, self.held_tone_hz)
         for _attempt in range(_START_ATTEMPTS):
             self.port = free_udp_port(self.host)
             self.media_port = free_udp_port(self.host, span=4)

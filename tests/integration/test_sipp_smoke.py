@@ -29,6 +29,7 @@ from tests.integration.sipp import (
 pytestmark = pytest.mark.integration
 
 TONE_HZ = 1200.0
+HELD_TONE_HZ = 1800.0  # SippPeer's default held_tone_hz
 
 # pjsua2 runs only in child processes: one Endpoint per process, and an abort must not kill pytest.
 # Media status values are pjsua_call_media_status: 1 ACTIVE, 2 LOCAL_HOLD, 3 REMOTE_HOLD.
@@ -305,9 +306,19 @@ def test_uas_keeps_streaming_through_hold(
     biggest_gap = max(b - a for a, b in itertools.pairwise(arrivals))
     assert biggest_gap < 0.25, f"RTP paused for {biggest_gap:.3f} s"
 
-    # And it is the peer's tone.
-    audio = b"".join(p.payload for p in sorted(packets, key=lambda p: p.seq)[:200])
-    assert dominant_hz(ulaw_to_linear(audio)) == pytest.approx(TONE_HZ, abs=10)
+    # The peer's tone before the hold and after the resume; its distinct held tone in between.
+    hold_at, resume_at = hold_sent.time.timestamp(), resume_answer.time.timestamp()
+
+    def tone(start: float, end: float) -> float:
+        chosen = sorted(
+            (p for p in packets if start + 0.1 < p.arrived < end - 0.1), key=lambda p: p.seq
+        )
+        assert len(chosen) >= 10, f"too few packets between {start} and {end}"
+        return dominant_hz(ulaw_to_linear(b"".join(p.payload for p in chosen)))
+
+    assert tone(arrivals[0] - 0.1, hold_at) == pytest.approx(TONE_HZ, abs=10)
+    assert tone(hold_at + 0.1, resume_at) == pytest.approx(HELD_TONE_HZ, abs=10)
+    assert tone(resume_at + 0.1, arrivals[-1] + 0.1) == pytest.approx(TONE_HZ, abs=10)
 
 
 def test_registrar_digest_accepts_pjsua2_and_unregisters(tmp_path: Path) -> None:
