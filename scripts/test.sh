@@ -44,15 +44,15 @@ printf '%s' "$keyring_pw" |
     die "gnome-keyring-daemon --unlock failed"
 unset keyring_pw
 .venv/bin/python - <<'PY' || die "no working Secret Service on the private D-Bus session"
-import keyring
-from keyring.backends import SecretService
+from softphone.config.credentials import backend_name, secure_backend
 
-backend = keyring.get_keyring()
-assert isinstance(backend, SecretService.Keyring), f"keyring picked {backend!r}"
-keyring.set_password("softphone-test.sh", "probe", "x")
-assert keyring.get_password("softphone-test.sh", "probe") == "x"
-keyring.delete_password("softphone-test.sh", "probe")
-print(f"keyring backend: {type(backend).__module__}.{type(backend).__name__}")
+backend = secure_backend()
+name = backend_name(backend)
+assert name == "keyring.backends.SecretService.Keyring", f"keyring picked {name}"
+backend.set_password("softphone-test.sh", "probe", "x")
+assert backend.get_password("softphone-test.sh", "probe") == "x"
+backend.delete_password("softphone-test.sh", "probe")
+print(f"keyring backend: {name}")
 PY
 
 failed=()

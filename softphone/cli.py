@@ -13,14 +13,25 @@ from typing import Any
 
 from softphone.calls.events import DtmfMethod
 from softphone.calls.setup import prepare_setup
+from softphone.config import commands as config_commands
 from softphone.config.locations import default_recordings_dir
-from softphone.headless import Audio, CallFailedError, ScriptedCall, Timetable, engine_session
+from softphone.config.policy import load_effective_policy
+from softphone.config.preferences import load_preferences
+from softphone.config.problems import PolicyError
+from softphone.config.resolve import LOCKED, Settings, resolve
+from softphone.headless import (
+    Audio,
+    CallFailedError,
+    ScriptedCall,
+    Timetable,
+    engine_session,
+    resolve_path,
+)
 from softphone.media.errors import AudioFileError
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
 from softphone.registercheck import check_registration
-from softphone.resources import builtin_disclosure
 from softphone.sip.engine import SipError
 
 log = logging.getLogger("softphone")
@@ -180,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     selftest = sub.add_parser("selftest", help="prove on this machine that calls work")
     selftest.add_argument("--json", action="store_true", help="print the result as JSON last")
+    selftest.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
+    config_commands.add_parsers(sub)
     return parser
 
 
@@ -201,7 +214,36 @@ def _open_audio(args: argparse.Namespace) -> Audio:
     return Audio(mic=mic, speaker=speaker)
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The policy and preferences in force; a policy that cannot be used refuses all calls."""
+    try:
+        policy = load_effective_policy(resolve_path(args.policy))
+    except PolicyError as exc:
+        raise UsageError(exc.refusal()) from None
+    settings = resolve(policy, load_preferences())
+    for warning in (*policy.warnings, *settings.warnings):
+        log.warning("%s", warning)
+    return settings
+
+
+def _recordings_dir(option: str | None, settings: Settings) -> Path:
+    """Where this run records: the policy's directory, or --recordings where not locked."""
+    if option is not None:
+        if settings.sources.get("recording.directory") == LOCKED:
+            raise UsageError(
+                "recording.directory is locked by your administrator "
+                f"({settings.policy.describe()}); --recordings cannot change it"
+            )
+        return Path(option).expanduser().absolute()
+    directory = settings.recording.directory
+    if directory == default_recordings_dir():
+        directory.mkdir(parents=True, exist_ok=True)  # the per-user default is ours to create
+    return directory
+
+
 def _scripted(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    recordings = _recordings_dir(args.recordings, settings)
     audio = _open_audio(args)
     plan = Timetable(
         holds=tuple(args.hold),
@@ -215,8 +257,8 @@ def _scripted(args: argparse.Namespace) -> int:
     try:
         with engine_session(listen, "agent", log_level=args.sip_log_level) as (engine, phone):
             setup = prepare_setup(
-                spec=builtin_disclosure("nl"),
-                recordings=_recordings_dir(args.recordings),
+                spec=settings.disclosure_in_force(),
+                recordings=recordings,
                 agent=getpass.getuser(),
                 local_uri=phone.account_uri(),
             )
@@ -241,14 +283,6 @@ def _scripted(args: argparse.Namespace) -> int:
     if args.json or failure is None:
         _print_report(report.as_json(), args.json)
     return status
-
-
-def _recordings_dir(option: str | None) -> Path:
-    if option is not None:
-        return Path(option).expanduser().absolute()
-    default = default_recordings_dir()
-    default.mkdir(parents=True, exist_ok=True)
-    return default
 
 
 def _register(args: argparse.Namespace) -> int:
@@ -297,12 +331,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ("call", "answer"):
             return _scripted(args)
+        if args.command in config_commands.COMMANDS:
+            return config_commands.run(args)
         if args.command == "register":
             return _register(args)
         if args.command == "selftest":
             from softphone.selftest import run_selftest  # noqa: PLC0415 - heavy, on demand
 
-            return run_selftest(builtin_disclosure("nl"), as_json=args.json)
+            return run_selftest(_settings(args).disclosure_in_force(), as_json=args.json)
     except (SipError, AudioFileError, UsageError, ValueError, OSError) as exc:
         print(f"softphone: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

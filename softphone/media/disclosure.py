@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from softphone.media.frames import FRAME_BYTES, RATE
 from softphone.media.sources import load_wav, resample, to_pcm16
@@ -20,14 +21,20 @@ from softphone.media.sources import load_wav, resample, to_pcm16
 _SILENCE = bytes(FRAME_BYTES)
 
 
-@dataclass(frozen=True)
-class DisclosureSpec:
-    """Which disclosure to play: an id, its language, the purpose it states, and its audio."""
+class DisclosureSpec(Protocol):
+    """Which disclosure to play: an id, its language, the purpose it states, and its audio.
 
-    id: str
-    language: str
-    purpose: str
-    audio: Path
+    The admin policy's `DisclosureLanguage` is one; media code needs nothing else from config.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def audio(self) -> Path: ...
 
 
 @dataclass(frozen=True)
