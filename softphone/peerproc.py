@@ -37,6 +37,10 @@ class CustomerPeer:
         self._reader.start()
         self.port = int(self.wait_for("ready", 15.0)["port"])
 
+    def uri_for(self, user: str = "customer") -> str:
+        """The SIP address to call this peer at."""
+        return f"sip:{user}@127.0.0.1:{self.port}"
+
     def _read(self) -> None:
         """Runs on the reader thread: parse each stdout line into an event."""
         assert self.proc.stdout is not None

@@ -90,6 +90,7 @@ class CallSession:
         self.remote_uri = ""
         self.sip_call_id = ""
         self._resume_mark = 0
+        self._holding: dict[str, float] = {}  # kind of hold in progress -> since
         self._ended = False
 
     # --- agent actions ---------------------------------------------------------------------
@@ -271,6 +272,8 @@ class CallSession:
             self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
             return
         self.evidence = EvidenceLog(paths, self._call_facts(), self.outcome.disclosure or {})
+        for kind, since in self._holding.items():  # a hold that began before the recording
+            self.evidence.note_hold(kind, True, 0.0, since=since)
         self.outcome.recording, self.outcome.metadata = str(paths.audio), str(paths.metadata)
         self.evidence.save(self.gate.transitions)
 
@@ -284,8 +287,7 @@ class CallSession:
         return self.assembler.frames_accepted * FRAME_SAMPLES / RATE
 
     def _open_walls(self) -> None:
-        counters = self.phone.stream_counters(self.call_id)
-        self.assembler.skip_customer_frames(0 if counters is None else counters[0])
+        self.assembler.skip_customer_frames(self.phone.stale_frames(self.call_id))
         if not self.muted:
             self.phone.connect_ports(self.mic, self._agent_tap)
         self.phone.tap_call(self.call_id, self._customer_tap)
@@ -295,6 +297,10 @@ class CallSession:
         self.phone.untap_call(self.call_id, self._customer_tap)
 
     def _note_hold(self, kind: str, held: bool) -> None:
+        if held:
+            self._holding.setdefault(kind, time.time())
+        else:
+            self._holding.pop(kind, None)
         if self.evidence is not None:
             self.evidence.note_hold(kind, held, self._media_time())
 

@@ -35,11 +35,14 @@ class EvidenceLog:
         )
         self._saved_gate = -1
 
-    def note_hold(self, kind: str, held: bool, media_time: float) -> None:
+    def note_hold(
+        self, kind: str, held: bool, media_time: float, *, since: float | None = None
+    ) -> None:
         """Open or close the hold interval of `kind`; repeated notes change nothing."""
         current = [h for h in self.metadata.holds if h.kind == kind and h.end is None]
         if held and not current:
-            self.metadata.holds.append(HoldInterval(kind, time.time(), None, media_time))
+            start = time.time() if since is None else since
+            self.metadata.holds.append(HoldInterval(kind, start, None, media_time))
             self._write()
         elif not held and current:
             current[0].end = time.time()
@@ -55,12 +58,25 @@ class EvidenceLog:
     def finish(
         self, writer: RecordingWriter, transitions: Sequence[GateTransition], problems: list[str]
     ) -> None:
-        """Finalize the audio into its WAV and the metadata into its final state."""
-        audio = writer.finish(self.paths.audio)
+        """Finalize the audio into its WAV and the metadata into its final state.
+
+        If the WAV cannot be written (the disk is full), the partial audio stays where it is and
+        the next start recovers it; the metadata says so.
+        """
         meta = self.metadata
-        meta.audio.frames = audio.frames
-        meta.audio.duration_s = audio.frames / RATE
-        meta.audio.sha256 = audio.sha256
+        try:
+            audio = writer.finish(self.paths.audio)
+        except (OSError, RuntimeError) as exc:
+            writer.error = writer.error or f"finishing '{self.paths.audio}' failed: {exc}"
+            problems = [
+                *problems,
+                "the audio is kept as a partial file; the next start of the "
+                "softphone turns it into the WAV",
+            ]
+        else:
+            meta.audio.frames = audio.frames
+            meta.audio.duration_s = audio.frames / RATE
+            meta.audio.sha256 = audio.sha256
         meta.audio.dropped_frames = writer.dropped
         meta.call.ended_at = time.time()
         for hold in meta.holds:

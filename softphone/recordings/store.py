@@ -100,7 +100,8 @@ class RecordingStore:
         except MetadataError as exc:
             metadata = _placeholder(audio_path.name, str(exc))
         audio = convert_partial(partial, audio_path)
-        metadata.status = "interrupted"
+        # A recording that failed mid-call (full disk) stays "failed"; anything else was cut off.
+        metadata.status = "failed" if metadata.status == "failed" else "interrupted"
         metadata.audio.frames = audio.frames
         metadata.audio.duration_s = audio.frames / RATE
         metadata.audio.sha256 = audio.sha256

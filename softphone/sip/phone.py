@@ -376,6 +376,16 @@ class Phone:
             return None
         return int(stat.jbuf.size), int(stat.rtcp.txStat.pkt)
 
+    def stale_frames(self, call_id: int) -> int:
+        """Frames of the customer's audio that may predate this moment: drop them on resume.
+
+        The jitter buffer's content arrived earlier (held audio, when the stream outlived the
+        hold); one frame more covers what the customer's side still had in its own pipeline
+        when it took our resume, one 20 ms frame, the loss budget after a resume.
+        """
+        counters = self.stream_counters(call_id)
+        return 1 + (0 if counters is None else counters[0])
+
     def _audio(self, call_id: int) -> pj.AudioMedia | None:
         call = self._calls.get(call_id)
         if call is None or not call.isActive():
@@ -445,8 +455,7 @@ class Phone:
     def _confirm_resumed(self, call_id: int, routes: _Routes) -> None:
         """Media confirmed the resume: listen again, minus audio buffered while held."""
         routes.resumed_at = None
-        counters = self.stream_counters(call_id)
-        stale = 0 if counters is None else counters[0]
+        stale = self.stale_frames(call_id)
         for port in routes.sinks:
             port.skip_frames(stale)
 

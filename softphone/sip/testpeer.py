@@ -206,12 +206,20 @@ class Peer:
             return
         since = now - self.answered_at
         for i, (at, duration) in enumerate(self.plan.holds):
-            self._once(f"hold{i}", since >= at, lambda: call.setHold(pj.CallOpParam(True)))
-            self._once(f"resume{i}", since >= at + duration, lambda: _unhold(call))
+            self._once(f"hold{i}", since >= at, lambda: self._hold(call, True))
+            self._once(f"resume{i}", since >= at + duration, lambda: self._hold(call, False))
         for i, (at, digits, method) in enumerate(self.plan.dtmf):
             self._once(f"dtmf{i}", since >= at, lambda d=digits, m=method: _dtmf(call, d, m))
         if self.plan.hangup_after is not None and since >= self.plan.hangup_after:
             self._once("hangup", True, lambda: call.hangup(pj.CallOpParam(True)))
+
+    def _hold(self, call: PeerCall, held: bool) -> None:
+        """The peer holds (or resumes) the call itself, switching to its hold tone meanwhile."""
+        self.set_held(held, call.audio)
+        if held:
+            call.setHold(pj.CallOpParam(True))
+        else:
+            _unhold(call)
 
     def _once(self, key: str, due: bool, action: Any) -> None:
         if due and key not in self._done_actions:
@@ -300,7 +308,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--hold-tone",
         metavar="SOUND",
-        help="while the agent holds the call, send this instead (tone:HZ or a WAV)",
+        help="send this while the call is held, by either side (tone:HZ or a WAV)",
     )
     p.add_argument("--max-seconds", type=float, default=60.0, help="give up after this long")
     return p.parse_args(argv)
