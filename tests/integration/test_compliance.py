@@ -153,7 +153,7 @@ def test_hold_pressed_during_the_disclosure(
     )
     assert done.returncode == 0, done.stderr
     peer.finish()
-    heard, rate = read_mono(tmp_path / "heard.wav")
+    heard, _ = read_mono(tmp_path / "heard.wav")
     assert _seconds(heard, DISCLOSURE_HZ) >= compliance.disclosure_s - 0.15  # all of it
     audio, metadata = _recording(done.report)
     assert _seconds(audio[:, 1], HELD_HZ) == 0.0
