@@ -22,7 +22,7 @@ from softphone.calls.events import (
     IncomingCall,
     MediaChanged,
 )
-from softphone.calls.session import CallSession, SessionSetup
+from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.sip.engine import EngineConfig, SipEngine, SipError
 from softphone.sip.phone import AccountSpec, Phone
@@ -129,21 +129,16 @@ class ScriptedCall:
 
     def _attach(self, call_id: int) -> None:
         self._call = call_id
-        direction = (
-            CallDirection.INBOUND
-            if self.report.direction == "inbound"
-            else (CallDirection.OUTBOUND)
-        )
-        self.session = CallSession(
+        inbound = self.report.direction == "inbound"
+        direction = CallDirection.INBOUND if inbound else CallDirection.OUTBOUND
+        self.session = start_session(
             self.engine,
             self.phone,
             call_id,
             direction,
-            self._setup,
+            setup=self._setup,
             audio=(self._mic, self._speaker),
         )
-        self.phone.send_to_call(call_id, self._mic)
-        self.phone.receive_from_call(call_id, self._speaker)
 
     # --- the loop --------------------------------------------------------------------------
 

@@ -120,8 +120,13 @@ def _recording(run: Run) -> list[Check]:
     audio, rate = read_channels(report.recording)
     agent_s = tone_duration_s(audio[:, 0], rate, AGENT_HZ)
     customer_s = tone_duration_s(audio[:, 1], rate, CUSTOMER_HZ)
-    held_s = tone_duration_s(audio[:, 1], rate, HELD_HZ) + tone_duration_s(
-        audio[:, 0], rate, HELD_HZ
+    # Frame by frame (20 ms): a single frame of the on-hold tone in the recording is found.
+    tones = [AGENT_HZ, CUSTOMER_HZ, HELD_HZ]
+    held_s = sum(
+        segment.duration_s
+        for side in (0, 1)
+        for segment in tone_timeline(audio[:, side], rate, tones, window_s=0.02)
+        if segment.hz == HELD_HZ
     )
     metadata = json.loads(Path(report.metadata).read_text(encoding="utf-8"))
     stored = metadata["audio"]["sha256"] == file_sha256(Path(report.recording))

@@ -335,3 +335,20 @@ class CallSession:
         if self.writer is not None and self.evidence is not None:
             self.evidence.finish(self.writer, self.gate.transitions, self.outcome.problems)
         return self.outcome
+
+
+def start_session(
+    engine: SipEngine,
+    phone: Phone,
+    call_id: int,
+    direction: CallDirection,
+    *,
+    setup: SessionSetup,
+    audio: tuple[AudioPort, AudioPort],
+) -> CallSession:
+    """A session for a new call, with the agent's microphone and speaker routed to it."""
+    session = CallSession(engine, phone, call_id, direction, setup, audio=audio)
+    mic, speaker = audio
+    phone.send_to_call(call_id, mic)
+    phone.receive_from_call(call_id, speaker)
+    return session
