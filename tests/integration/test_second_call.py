@@ -1,4 +1,8 @@
-"""A second call answered while the first is live closes the first call's gate first."""
+"""Leaving a live call for another (answering a second call, or a consult) closes its gate first.
+
+Customer A keeps sending while held (it refuses the hold) and switches to a distinct tone then;
+nothing of that, and nothing of the other call, may reach A's recording.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,23 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from softphone.media.analysis import read_channels, tone_duration_s, tone_timeline
+import numpy as np
+import numpy.typing as npt
+
+from softphone.media.analysis import read_channels, tone_timeline
 from tests.integration.conftest import Compliance
 from tests.integration.softphone_cli import REPO, StartPeer, child_env
 
 A_HZ, A_HELD_HZ, B_HZ = 440.0, 1200.0, 600.0
+A_PEER = ("--play", f"tone:{A_HZ:g}", "--hold-tone", f"tone:{A_HELD_HZ:g}", "--on-hold", "refuse")
 
 
-def test_answering_a_second_call_holds_the_first_without_recording_it(
-    start_peer: StartPeer, tmp_path: Path, compliance: Compliance
-) -> None:
-    port_file = tmp_path / "port"
-    agent = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.drivers.second_call",
-            str(compliance.policy),
-            str(port_file),
-        ],
+def _agent(compliance: Compliance, port_file: Path, *mode: str) -> subprocess.Popen[str]:
+    driver = [sys.executable, "-m", "tests.integration.drivers.second_call"]
+    return subprocess.Popen(
+        [*driver, str(compliance.policy), str(port_file), *mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -34,45 +35,79 @@ def test_answering_a_second_call_holds_the_first_without_recording_it(
         env=child_env(),
         stdin=subprocess.DEVNULL,
     )
+
+
+def _agent_uri(agent: subprocess.Popen[str], port_file: Path) -> str:
     deadline = time.monotonic() + 15
     while not port_file.exists() or not port_file.read_text():
-        assert time.monotonic() < deadline and agent.poll() is None, agent.stderr
+        assert time.monotonic() < deadline and agent.poll() is None, "the agent did not start"
         time.sleep(0.05)
-    uri = f"sip:agent@127.0.0.1:{port_file.read_text()}"
-    # A keeps sending (it refuses the hold) a distinct tone while it is held.
-    start_peer(
-        "--call",
-        uri,
-        "--play",
-        f"tone:{A_HZ:g}",
-        "--hold-tone",
-        f"tone:{A_HELD_HZ:g}",
-        "--on-hold",
-        "refuse",
-    )
-    time.sleep(3.0)  # A is answered and past its 1.2 s disclosure
-    start_peer("--call", uri, "--play", f"tone:{B_HZ:g}", "--hangup-after", "3.5")
+    return f"sip:agent@127.0.0.1:{port_file.read_text()}"
+
+
+def _outcomes(agent: subprocess.Popen[str]) -> list[dict[str, Any]]:
     out, err = agent.communicate(timeout=60)
     assert agent.returncode == 0, err
-    outcome = json.loads(out.strip().splitlines()[-1])
-    recordings = [v for v in outcome if v["recording"]]
-    assert len(recordings) == 2, outcome  # A and B were each recorded, separately
-    by_tone = {}
-    for item in recordings:
-        audio, rate = read_channels(item["recording"])
-        customer = audio[:, 1]
-        if tone_duration_s(customer, rate, A_HZ) > 0.5:
-            by_tone["A"] = (customer, rate, item)
-        else:
-            by_tone["B"] = (customer, rate, item)
-    customer_a, rate, item_a = by_tone["A"]
-    frames = tone_timeline(customer_a, rate, [A_HZ, A_HELD_HZ, B_HZ], window_s=0.02)
-    assert [s for s in frames if s.hz == A_HELD_HZ] == []  # nothing of A while the agent was on B
-    assert [s for s in frames if s.hz == B_HZ] == []  # and nothing of B in A's recording
-    metadata = json.loads(Path(item_a["metadata"]).read_text(encoding="utf-8"))
+    outcomes = json.loads(out.strip().splitlines()[-1])
+    assert isinstance(outcomes, list)
+    return outcomes
+
+
+def _customer(item: dict[str, Any]) -> npt.NDArray[np.float64]:
+    audio, rate = read_channels(item["recording"])
+    assert rate == 16000
+    return audio[:, 1]
+
+
+def _mostly(samples: npt.NDArray[np.float64], hz: float) -> bool:
+    """Whether `hz` is the dominant tone of more than half of the 20 ms frames."""
+    frames = tone_timeline(samples, 16000, [A_HZ, A_HELD_HZ, B_HZ], window_s=0.02)
+    return sum(s.duration_s for s in frames if s.hz == hz) > len(samples) / 16000 / 2
+
+
+def _call_a(outcomes: list[dict[str, Any]]) -> tuple[npt.NDArray[np.float64], dict[str, Any]]:
+    """Call A's customer channel and metadata: the recording whose customer sent A's tone."""
+    for item in outcomes:
+        if item["recording"] and _mostly(_customer(item), A_HZ):
+            metadata = json.loads(Path(item["metadata"]).read_text(encoding="utf-8"))
+            return _customer(item), metadata
+    raise AssertionError(f"no recording of call A in {outcomes}")
+
+
+def _strangers(customer_a: npt.NDArray[np.float64]) -> list[float]:
+    """Frames (20 ms) of A's recording that hold A's on-hold tone or the other call's tone."""
+    frames = tone_timeline(customer_a, 16000, [A_HZ, A_HELD_HZ, B_HZ], window_s=0.02)
+    return [s.start_s for s in frames if s.hz in (A_HELD_HZ, B_HZ)]
+
+
+def test_answering_a_second_call_holds_the_first_without_recording_it(
+    start_peer: StartPeer, tmp_path: Path, compliance: Compliance
+) -> None:
+    agent = _agent(compliance, tmp_path / "port", "answer")
+    uri = _agent_uri(agent, tmp_path / "port")
+    start_peer("--call", uri, *A_PEER)
+    time.sleep(3.0)  # A is answered and past its 1.2 s disclosure
+    start_peer("--call", uri, "--play", f"tone:{B_HZ:g}", "--hangup-after", "3.5")
+    outcomes = _outcomes(agent)
+    assert len([o for o in outcomes if o["recording"]]) == 2, outcomes  # each one on its own
+    customer_a, metadata = _call_a(outcomes)
+    assert _strangers(customer_a) == []
     reasons = [(g["reason"], g["state"]) for g in metadata["gate"]]
     assert ("other-call-answered", "closed") in reasons
     assert reasons[-1] == ("call-ended", "closed")
     assert {"other-call", "local"} <= {h["kind"] for h in metadata["holds"]}
-    customer_b, rate, _ = by_tone["B"]
-    assert tone_duration_s(customer_b, rate, B_HZ) >= 1.5
+    call_b = next(o for o in outcomes if o["recording"] and o["metadata"] != metadata)
+    assert _mostly(_customer(call_b), B_HZ)
+
+
+def test_consulting_before_a_transfer_closes_the_first_calls_gate(
+    start_peer: StartPeer, tmp_path: Path, compliance: Compliance
+) -> None:
+    colleague = start_peer("--play", f"tone:{B_HZ:g}", "--hangup-after", "3")
+    agent = _agent(compliance, tmp_path / "port", "consult", colleague.uri_for("colleague"))
+    start_peer("--call", _agent_uri(agent, tmp_path / "port"), *A_PEER)
+    customer_a, metadata = _call_a(_outcomes(agent))
+    assert _strangers(customer_a) == []
+    reasons = [(g["reason"], g["state"]) for g in metadata["gate"]]
+    assert ("consult-started", "closed") in reasons
+    assert "consult" in {h["kind"] for h in metadata["holds"]}

@@ -1,6 +1,8 @@
-"""Child process: an agent takes call A, then answers call B while A is live, then resumes A.
+"""Child process: an agent takes call A, leaves it for a second call, then resumes A.
 
-Prints one JSON list: each ended call's recording, metadata and problems.
+Mode "answer": call B rings while A is live and the agent answers it. Mode "consult URI": the
+agent consults URI (calls it) before a transfer. Either way B ends by itself, then the agent
+resumes A and hangs up. Prints one JSON list: each ended call's recording, metadata, problems.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from softphone.media.sinks import NullSink
 from softphone.media.sources import ToneSource
 
 
-def main(policy_path: str, port_file: str) -> int:
+def main(policy_path: str, port_file: str, mode: str, consult_uri: str = "") -> int:
     """Run the scenario; timings are relative to the events, bounded by a deadline."""
     policy = load_policy(Path(policy_path))
     language = policy.disclosure.default_language
@@ -49,10 +51,14 @@ def main(policy_path: str, port_file: str) -> int:
         engine.run_until(lambda: len(incoming) >= 1, 20)
         call_a = incoming[0].call_id
         board.answer(call_a)
-        engine.run_until(lambda: len(incoming) >= 2, 20)  # B rings while A talks
-        call_b = incoming[1].call_id
-        engine.run_until(lambda: time.monotonic() > deadline, 0.8)  # let B ring a moment
-        board.answer(call_b)
+        if mode == "consult":
+            engine.run_until(lambda: False, 2.5)  # A talks past its disclosure
+            call_b = board.consult(call_a, consult_uri).call_id
+        else:
+            engine.run_until(lambda: len(incoming) >= 2, 20)  # B rings while A talks
+            call_b = incoming[1].call_id
+            engine.run_until(lambda: time.monotonic() > deadline, 0.8)  # let B ring a moment
+            board.answer(call_b)
         engine.run_until(lambda: call_b in ended, 20)  # B hangs up by itself
         engine.run_until(lambda: False, 0.3)
         board.sessions[call_a].resume()
@@ -72,4 +78,4 @@ def main(policy_path: str, port_file: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:]))
