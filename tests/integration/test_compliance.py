@@ -42,6 +42,11 @@ def _call(uri: str, compliance: Compliance, *options: str) -> list[str]:
     ]
 
 
+def _answering(compliance: Compliance, *options: str) -> list[str]:
+    return ["--mic", f"tone:{AGENT_HZ:g}", "--speaker", "null", "--json", "--wait", "30",
+            *compliance.args, *options]  # fmt: skip
+
+
 def _recording(report: dict[str, Any]) -> tuple[npt.NDArray[np.float64], dict[str, Any]]:
     assert report["recording"] and report["metadata"], report
     audio, rate = read_channels(report["recording"])
@@ -101,19 +106,7 @@ def test_the_customer_hears_the_disclosure_first_then_both_sides_are_recorded(
 def test_an_inbound_call_is_disclosed_before_it_is_recorded(
     start_peer: StartPeer, tmp_path: Path, compliance: Compliance
 ) -> None:
-    options = [
-        "--mic",
-        f"tone:{AGENT_HZ:g}",
-        "--speaker",
-        "null",
-        "--hangup-after",
-        "3",
-        "--json",
-        "--wait",
-        "30",
-        *compliance.args,
-    ]
-    with Answering(options) as agent:
+    with Answering(_answering(compliance, "--hangup-after", "3")) as agent:
         peer = start_peer(
             "--call",
             f"sip:agent@127.0.0.1:{agent.port}",
@@ -201,17 +194,7 @@ def test_a_peer_that_keeps_sending_through_hold_is_not_recorded(
 def test_remote_hold_is_not_recorded(
     start_peer: StartPeer, tmp_path: Path, compliance: Compliance
 ) -> None:
-    options = [
-        "--mic",
-        f"tone:{AGENT_HZ:g}",
-        "--speaker",
-        "null",
-        "--json",
-        "--wait",
-        "30",
-        *compliance.args,
-    ]
-    with Answering(options) as agent:
+    with Answering(_answering(compliance)) as agent:
         start_peer(
             "--call",
             f"sip:agent@127.0.0.1:{agent.port}",

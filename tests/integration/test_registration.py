@@ -12,11 +12,16 @@ from tests.integration.softphone_cli import REPO, child_env
 
 
 def _register(port: int, password: str) -> subprocess.CompletedProcess[str]:
+    command = ["register", f"sip:127.0.0.1:{port}", "--user", "alice", "--password-stdin"]
     return subprocess.run(
-        [sys.executable, "-m", "softphone.cli", "register", f"sip:127.0.0.1:{port}",
-         "--user", "alice", "--password-stdin", "--bind", "127.0.0.1:0", "--json"],
-        input=password + "\n", capture_output=True, text=True, timeout=60, cwd=REPO,
-        env=child_env(), check=False,
+        [sys.executable, "-m", "softphone.cli", *command, "--bind", "127.0.0.1:0", "--json"],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=child_env(),
+        check=False,
     )
 
 
