@@ -203,8 +203,9 @@ class SippPeer:
     message log, the error log, SIPp's screen output and ``peer.ulaw``, a tone of ``tone_hz``
     that the scenarios stream as RTP (and ``held.ulaw``, ``held_tone_hz``, which the hold
     scenarios stream instead while an offer holds them). A SIPp exit code of 0 means every call
-    of the scenario completed as scripted; 1 means at least one failed. Without ``workdir`` a temporary one is
-    used and deleted on exit: read ``messages()`` inside the ``with`` block, or pass ``tmp_path``.
+    of the scenario completed as scripted; 1 means at least one failed. Without ``workdir`` a
+    temporary one is used and deleted on exit: read ``messages()`` inside the ``with`` block,
+    or pass ``tmp_path``.
     """
 
     def __init__(
