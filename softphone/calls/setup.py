@@ -18,9 +18,14 @@ log = logging.getLogger("softphone.calls")
 
 
 def prepare_setup(
-    *, spec: DisclosureSpec | None, recordings: Path | None, agent: str, local_uri: str
+    *,
+    spec: DisclosureSpec | None,
+    recordings: Path | None,
+    agent: str,
+    local_uri: str,
+    retention_days: int | None = None,
 ) -> SessionSetup:
-    """Load the disclosure and open the store (recovering interrupted recordings)."""
+    """Load the disclosure and open the store: recover interrupted recordings, expire old ones."""
     problems: list[str] = []
     disclosure: Disclosure | None = None
     if spec is None:
@@ -38,6 +43,8 @@ def prepare_setup(
             store = RecordingStore(recordings)
             for recovered in store.recover():
                 log.warning("recovered an interrupted recording: %s", recovered)
+            if retention_days is not None:
+                store.expire(retention_days)
         except StoreError as exc:
             problems.append(f"nothing will be recorded: {exc}")
     for problem in problems:

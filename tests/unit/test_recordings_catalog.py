@@ -71,3 +71,19 @@ def test_a_recording_that_opened_before_its_disclosure_ended_is_flagged(tmp_path
     assert verify(find_recordings(tmp_path)[0]) == [
         "the recording opened before the disclosure ended"
     ]
+
+
+def test_retention_deletes_only_finished_recordings_past_it(tmp_path: Path) -> None:
+    old = _record(tmp_path, "old")
+    recent = _record(tmp_path, "recent")
+    text = old.read_text().replace('"ended_at": null', '"ended_at": 1000.0')
+    old.write_text(text.replace('"answered_at": null', '"answered_at": 900.0'))
+    unreadable = tmp_path / "2000" / "broken.json"
+    unreadable.parent.mkdir()
+    unreadable.write_text("{")
+    store = RecordingStore(tmp_path)
+    removed = store.expire(retention_days=1, now=1000.0 + 2 * 86400)
+    assert removed == [old.with_suffix(".wav")]
+    assert not old.exists() and not old.with_suffix(".wav").exists()
+    assert recent.exists() and recent.with_suffix(".wav").exists()  # its end is unknown: kept
+    assert unreadable.exists()
