@@ -29,6 +29,10 @@ from softphone.sip.phone import AccountSpec, Phone
 
 log = logging.getLogger("softphone.calls")
 
+# How long one loop turn may wait in pjsua2 for network events; events end the wait at once, so
+# this only bounds the timetable's resolution (and each wake-up costs CPU).
+POLL_MS = 20
+
 
 class CallFailedError(RuntimeError):
     """The call could not be set up or failed; the message names the SIP status and cause."""
@@ -123,7 +127,7 @@ class ScriptedCall:
         while self.report.answered_at is None:
             if self._call is None and time.monotonic() >= deadline:
                 raise CallFailedError(f"no call arrived within {wait_s:g} s")
-            self.engine.poll(10)
+            self.engine.poll(POLL_MS)
             self._step(time.monotonic())
         return self._run()
 
@@ -144,7 +148,7 @@ class ScriptedCall:
 
     def _run(self) -> CallReport:
         while self._state is not CallState.DISCONNECTED:
-            self.engine.poll(10)
+            self.engine.poll(POLL_MS)
             self._step(time.monotonic())
         self.report.ended_at = self.report.ended_at or time.time()
         if self.report.answered_at is None:

@@ -29,6 +29,7 @@ log = logging.getLogger("softphone.recorder")
 CHANNELS = 2
 _BYTES_PER_FRAME = 2 * CHANNELS  # one sample per channel, 16 bits each
 _BLOCK = RATE * 10  # frames per conversion step
+_BATCH_S = 0.1  # how often the writer thread takes what queued up
 
 
 class RecordingError(OSError):
@@ -98,18 +99,28 @@ class RecordingWriter:
             self.dropped += 1
 
     def _run(self) -> None:
-        """Runs on the writer thread: drain the queue, flush and fsync on a schedule."""
+        """Runs on the writer thread: write what queued up every batch interval, sync on time.
+
+        Waking for every 20 ms frame costs more CPU than the writing itself; frames are taken
+        in batches instead (at most `_BATCH_S` late, well inside the one-second loss budget).
+        """
         last_sync = time.monotonic()
+        stopping = False
         try:
-            while True:
-                try:
-                    item = self._queue.get(timeout=self._sync_interval_s / 2)
-                except queue.Empty:
-                    item = b""
-                if item is None:
-                    break
-                if item:
-                    samples = np.frombuffer(item, dtype="<i2").reshape(-1, CHANNELS)
+            while not stopping:
+                time.sleep(_BATCH_S)
+                batch = []
+                while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stopping = True
+                        break
+                    batch.append(item)
+                if batch:
+                    samples = np.frombuffer(b"".join(batch), dtype="<i2").reshape(-1, CHANNELS)
                     self._file.write(samples)
                     self.frames_written += samples.shape[0]
                 if time.monotonic() - last_sync >= self._sync_interval_s:

@@ -30,6 +30,7 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
         self._sink = sink if isinstance(sink, FrameSink) else None
         self._tick = sink if isinstance(sink, TickSink) else None
         self._skip = 0
+        self._discard = False
         fmt = pj.MediaFormatAudio()
         fmt.init(pj.PJMEDIA_FORMAT_PCM, RATE, 1, 20000, 16)
         self.createPort(name, fmt)
@@ -45,9 +46,15 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
         """Main thread: drop the next `count` received audio frames (stale buffered audio)."""
         self._skip = max(0, count)
 
+    def discard_frames(self, discard: bool) -> None:
+        """Main thread: drop (True) or pass on (False) every received frame from now on."""
+        self._discard = discard
+
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
         """Runs on the bridge clock thread: pass a received audio frame to the sink."""
         audio = frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO
+        if self._discard:
+            return
         if audio and self._skip:
             self._skip -= 1
             return
