@@ -11,9 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from softphone.accountsession import (
+    RegistrationFailedError,
+    call_failure,
+    choose_account,
+    phone_session,
+)
 from softphone.calls.events import DtmfMethod
 from softphone.calls.setup import prepare_setup
 from softphone.config import commands as config_commands
+from softphone.config.credentials import CredentialError, KeyringUnavailableError
 from softphone.config.locations import default_recordings_dir
 from softphone.config.policy import load_effective_policy
 from softphone.config.preferences import load_preferences
@@ -24,14 +31,18 @@ from softphone.headless import (
     CallFailedError,
     ScriptedCall,
     Timetable,
-    engine_session,
     resolve_path,
 )
 from softphone.media.errors import AudioFileError
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
-from softphone.registercheck import check_registration
+from softphone.registercheck import (
+    RegistrationReport,
+    check_registration,
+    explicit_registrar_problem,
+    register_policy_account,
+)
 from softphone.sip.engine import SipError
 
 log = logging.getLogger("softphone")
@@ -39,6 +50,7 @@ log = logging.getLogger("softphone")
 EXIT_OK = 0
 EXIT_CALL_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_KEYRING = 3
 
 
 class UsageError(ValueError):
@@ -119,6 +131,7 @@ def _add_call_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--recordings", metavar="DIR", help="directory for recordings")
     p.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
+    _add_account_options(p)
     p.add_argument("--json", action="store_true", help="print the call report as JSON last")
     p.add_argument(
         "--sip-log-level",
@@ -128,6 +141,21 @@ def _add_call_options(p: argparse.ArgumentParser) -> None:
         metavar="0-6",
         help="pjsip log verbosity in the app's log (default 1: errors)",
     )
+
+
+def _add_account_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--account",
+        metavar="NAME",
+        help="the policy account to use (default: calls.default_account, else the policy's "
+        "first account; direct IP calls when the policy has none)",
+    )
+    p.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="this computer's TLS certificate (PEM): needed to take calls over TLS directly",
+    )
+    p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,9 +203,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_call_options(answer)
 
-    register = sub.add_parser("register", help="register once with a registrar, then unregister")
-    register.add_argument("registrar", help="registrar URI, such as sip:pbx.example.com")
-    register.add_argument("--user", required=True, help="the user part of the address of record")
+    register = sub.add_parser(
+        "register",
+        help="register once with a registrar, then unregister",
+        description="Give a registrar and --user, or --account NAME to use a policy account "
+        "(its transport, TLS settings and the password in the OS keyring).",
+    )
+    register.add_argument("registrar", nargs="?", help="registrar URI, such as sip:pbx.example.com")
+    register.add_argument("--account", metavar="NAME", help="register this policy account")
+    register.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
+    register.add_argument("--user", help="the user part of the address of record")
     register.add_argument("--auth-user", help="digest user name, if not the same as --user")
     register.add_argument("--domain", help="domain of the address of record (default: registrar's)")
     register.add_argument(
@@ -188,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--bind", default="0.0.0.0:0", metavar="HOST:PORT")
     register.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS")
     register.add_argument("--json", action="store_true", help="print the result as JSON last")
+    register.add_argument("--sip-log-level", type=int, default=1, choices=range(7), metavar="0-6")
 
     selftest = sub.add_parser("selftest", help="prove on this machine that calls work")
     selftest.add_argument("--json", action="store_true", help="print the result as JSON last")
@@ -243,6 +279,7 @@ def _recordings_dir(option: str | None, settings: Settings) -> Path:
 
 def _scripted(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    account = choose_account(settings, args.account)
     recordings = _recordings_dir(args.recordings, settings)
     audio = _open_audio(args)
     plan = Timetable(
@@ -254,8 +291,17 @@ def _scripted(args: argparse.Namespace) -> int:
     )
     listen = args.listen if args.command == "answer" else args.bind
     status, failure = EXIT_OK, None
+    session = phone_session(
+        account,
+        settings.policy.security,
+        listen,
+        log_level=args.sip_log_level,
+        cert=resolve_path(args.tls_cert),
+        key=resolve_path(args.tls_key),
+        answering=args.command == "answer",
+    )
     try:
-        with engine_session(listen, "agent", log_level=args.sip_log_level) as (engine, phone):
+        with session as (engine, phone, account_plan):
             setup = prepare_setup(
                 spec=settings.disclosure_in_force(),
                 recordings=recordings,
@@ -265,15 +311,23 @@ def _scripted(args: argparse.Namespace) -> int:
             runner = ScriptedCall(engine, phone, audio, plan, setup)
             try:
                 if args.command == "call":
-                    runner.place(args.uri)
+                    runner.place(phone.dial_uri(args.uri))
                 else:
                     print(
                         f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True
                     )
-                    runner.take(args.wait, user="agent")
+                    runner.take(args.wait, user=account.user if account else "agent")
             except (CallFailedError, SipError) as exc:
                 status = EXIT_CALL_FAILED if isinstance(exc, CallFailedError) else EXIT_BAD_INPUT
                 failure = str(exc)
+                report = runner.report
+                if account_plan is not None and report.error is None and report.status_code:
+                    failure = call_failure(engine, account_plan, report.status_code, report.reason)
+    except RegistrationFailedError as exc:
+        print(f"softphone: {exc}", file=sys.stderr)
+        if args.json:
+            _print_report({"direction": args.command, "error": str(exc)}, True)
+        return EXIT_CALL_FAILED
     finally:
         audio.speaker.close()
     report = runner.report
@@ -286,6 +340,33 @@ def _scripted(args: argparse.Namespace) -> int:
 
 
 def _register(args: argparse.Namespace) -> int:
+    if args.account:
+        if args.registrar or args.user or args.auth_user or args.domain or args.password_stdin:
+            raise UsageError(
+                "--account takes the registrar, user and password from the policy and the OS "
+                "keyring: give either --account NAME or a registrar and --user, not both"
+            )
+        settings = _settings(args)
+        report = register_policy_account(
+            settings,
+            args.account,
+            bind=args.bind,
+            timeout=args.timeout,
+            log_level=args.sip_log_level,
+        )
+    else:
+        report = _register_explicit(args)
+    if not report.registered:
+        print(f"softphone: {report.failure}", file=sys.stderr)
+    _print_report(report.as_json(), args.json)
+    return EXIT_OK if report.registered else EXIT_CALL_FAILED
+
+
+def _register_explicit(args: argparse.Namespace) -> RegistrationReport:
+    if not args.registrar or not args.user:
+        raise UsageError("give a registrar URI and --user, or --account NAME")
+    if (problem := explicit_registrar_problem(args.registrar)) is not None:
+        raise UsageError(problem)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif sys.stdin.isatty():
@@ -302,11 +383,7 @@ def _register(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     del password
-    if not report.registered:
-        cause = f"SIP {report.status_code} {report.reason}" if report.status_code else "no answer"
-        print(f"softphone: registration at {args.registrar} failed: {cause}", file=sys.stderr)
-    _print_report(dict(report.__dict__), args.json)
-    return EXIT_OK if report.registered else EXIT_CALL_FAILED
+    return report
 
 
 def _print_report(report: dict[str, Any], as_json: bool) -> None:
@@ -340,6 +417,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_selftest(_settings(args).disclosure_in_force(), as_json=args.json)
     except (SipError, AudioFileError, UsageError, ValueError, OSError) as exc:
+        print(f"softphone: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyringUnavailableError as exc:
+        print(f"softphone: {exc}", file=sys.stderr)
+        return EXIT_KEYRING
+    except CredentialError as exc:
         print(f"softphone: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

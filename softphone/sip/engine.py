@@ -8,6 +8,11 @@ callback that arrives synchronously inside `makeCall`/`hangup` is still on the s
 price, timer gaps of tens of milliseconds under load, is harmless for signalling. Every public
 method asserts the thread (`WrongThreadError`); every callback checks it and counts violations.
 Media frame callbacks still run on the bridge clock thread: they never come through here.
+
+Transports: one listens on the configured port (UDP, TCP or TLS); others are opened on first use
+(`transport_id`). TLS follows `security.TlsSettings` (verification on by default, TLS 1.2 at
+least, forward-secret ciphers only), and why a TLS connection failed is kept (`tls_failures`) so
+that a failed registration or call can say so in one line.
 """
 
 from __future__ import annotations
@@ -22,13 +27,18 @@ import random
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pjsua2 as pj
 
 from softphone.calls.events import Event
+from softphone.sip.guard import callback
 from softphone.sip.logbridge import PjLogWriter
+from softphone.sip.security import TlsSettings, TlsSetupError
+from softphone.sip.securityerrors import TlsFailure
+from softphone.sip.tlsconfig import tls_config
 
 log = logging.getLogger("softphone.sip")
 
@@ -53,12 +63,60 @@ class EngineConfig:
     log_level: int = 3
     user_agent: str = "softphone/0.1"
     max_calls: int = 4
+    # For every TLS transport: server verification on, the system's CAs, no own certificate.
+    tls: TlsSettings = field(default_factory=TlsSettings)
 
 
 _TRANSPORTS = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
     "tcp": pj.PJSIP_TRANSPORT_TCP,
+    "tls": pj.PJSIP_TRANSPORT_TLS,
 }
+_MAX_TLS_FAILURES = 20
+_SYSTEM_ERRORS = (120000, 170000)  # PJ_ERRNO_START_SYS .. PJ_ERRNO_START_USER: socket errors
+
+
+class _Endpoint(pj.Endpoint):  # type: ignore[misc]
+    """The endpoint, with its transport-state callback reporting failed TLS connections."""
+
+    def __init__(self, engine: SipEngine) -> None:
+        super().__init__()
+        self._engine = weakref.ref(engine)  # no reference cycle through a pjsua2 object
+        self._connected: set[int] = set()
+
+    @callback
+    def onTransportState(self, prm: pj.OnTransportStateParam) -> None:
+        """Runs on the main thread: copy why a TLS connection failed or was refused."""
+        engine = self._engine()
+        if engine is None or str(prm.type).upper() not in ("TLS", "TLS6"):
+            return
+        if threading.get_ident() != engine._thread:
+            engine.thread_violations += 1
+            log.error("pjsua2 transport callback on thread %s", threading.current_thread().name)
+        handle, state, info = int(prm.hnd), int(prm.state), prm.tlsInfo
+        verify = 0 if info.isEmpty() else int(info.verifyStatus)
+        error = int(prm.lastError)
+        if state == pj.PJSIP_TP_STATE_DESTROY:
+            self._connected.discard(handle)
+            return
+        if state == pj.PJSIP_TP_STATE_CONNECTED and verify == 0:
+            self._connected.add(handle)
+            log.info("TLS connection with %s: %s", info.remoteAddr, info.cipherName)
+            return
+        if verify == 0 and (
+            error == 0 or handle in self._connected or state != pj.PJSIP_TP_STATE_DISCONNECTED
+        ):
+            return  # an established connection closing, or a listener shutting down
+        engine.note_tls_failure(
+            TlsFailure(
+                seq=engine.mark(),
+                remote="" if info.isEmpty() else str(info.remoteAddr),
+                verify_status=verify,
+                verify_messages=() if info.isEmpty() else tuple(map(str, info.verifyMsgs)),
+                error=str(self.utilStrError(error)) if error else "",
+                connect_error=_SYSTEM_ERRORS[0] <= error < _SYSTEM_ERRORS[1],
+            )
+        )
 
 
 class SipEngine:
@@ -74,6 +132,8 @@ class SipEngine:
         self._ep: pj.Endpoint | None = None
         self._log_writer: PjLogWriter | None = None
         self._transport_id = -1
+        self._transports: dict[str, int] = {}
+        self.tls_failures: list[TlsFailure] = []
         self.bound_port = 0
         self.thread_violations = 0
         self.handler_errors = 0
@@ -88,7 +148,7 @@ class SipEngine:
         if self._ep is not None:
             return
         gc.disable()  # pjsua2 destructors must not run on a foreign thread from the cycle GC
-        ep = pj.Endpoint()
+        ep = _Endpoint(self)
         with _stdout_silenced():
             ep.libCreate()  # logs to stdout before our log writer can be installed
         self._ep = ep
@@ -112,12 +172,16 @@ class SipEngine:
         cfg.logConfig.decor = 0
         try:
             ep.libInit(cfg)
-            self._transport_id = self._create_transport(ep)
+            self._transport_id = self._create_transport(ep, self.config.transport, self.config.port)
             ep.libStart()
             ep.audDevManager().setNullDev()
+            _prefer_codecs(ep)
         except pj.Error as exc:
             self.stop()
             raise SipError(_describe_start_error(exc, self.config)) from exc
+        except SipError:
+            self.stop()
+            raise
         self.bound_port = int(
             str(ep.transportGetInfo(self._transport_id).localName).rsplit(":")[-1]
         )
@@ -128,21 +192,63 @@ class SipEngine:
             self.config.transport,
         )
 
-    def _create_transport(self, ep: pj.Endpoint) -> int:
-        kind = _TRANSPORTS.get(self.config.transport)
+    def _create_transport(self, ep: pj.Endpoint, name: str, port: int) -> int:
+        kind = _TRANSPORTS.get(name)
         if kind is None:
-            raise SipError(
-                f"unknown SIP transport {self.config.transport!r}: use one of {sorted(_TRANSPORTS)}"
-            )
+            raise SipError(f"unknown SIP transport {name!r}: use one of {sorted(_TRANSPORTS)}")
         tcfg = pj.TransportConfig()
         tcfg.boundAddress = self.config.bind_host
-        tcfg.port = self.config.port
-        return int(ep.transportCreate(kind, tcfg))
+        tcfg.port = port
+        if name == "tls":
+            try:
+                tcfg.tlsConfig = tls_config(self.config.tls, ep.utilSslGetAvailableCiphers())
+            except TlsSetupError as exc:
+                raise SipError(f"cannot use TLS: {exc}") from None
+        transport_id = int(ep.transportCreate(kind, tcfg))
+        self._transports[name] = transport_id
+        return transport_id
 
-    def account_config(self, uri: str) -> pj.AccountConfig:
-        """A fresh account config for `uri`, with RTP bound like SIP on a random free port."""
+    def transport_id(self, name: str) -> int:
+        """The id of this endpoint's `name` transport (udp, tcp, tls), created on first use.
+
+        The transport given in the config listens on the configured port; others on any port.
+        """
+        self.check_thread()
+        if name not in self._transports:
+            try:
+                self._create_transport(self.endpoint, name, 0)
+            except pj.Error as exc:
+                raise SipError(
+                    f"cannot open a {name.upper()} transport on {self.config.bind_host}: "
+                    f"{exc.reason}"
+                ) from None
+        return self._transports[name]
+
+    def note_tls_failure(self, failure: TlsFailure) -> None:
+        """Keep a failed TLS connection's cause, for the message of whatever it made fail."""
+        log.info(
+            "TLS connection %s failed: %s",
+            failure.remote or "to the server",
+            "; ".join(failure.verify_messages) or failure.error,
+        )
+        self.tls_failures.append(failure)
+        del self.tls_failures[:-_MAX_TLS_FAILURES]
+
+    def last_tls_failure(self, since: int = 0) -> TlsFailure | None:
+        """The latest TLS failure noted after the `mark()` `since`, if any."""
+        if self.tls_failures and self.tls_failures[-1].seq > since:
+            return self.tls_failures[-1]
+        return None
+
+    def account_config(self, uri: str, transport: str | None = None) -> pj.AccountConfig:
+        """A fresh account config for `uri`, with RTP bound like SIP on a random free port.
+
+        With `transport`, the account sends and receives SIP only over that transport.
+        """
         cfg = pj.AccountConfig()
         cfg.idUri = uri
+        if transport is not None:
+            cfg.sipConfig.transportId = self.transport_id(transport)
         rtp = cfg.mediaConfig.transportConfig
         rtp.boundAddress = self.config.bind_host
         # pjsua tries successive port pairs from here; a random start keeps parallel test
@@ -173,6 +279,7 @@ class SipEngine:
         except pj.Error as exc:
             log.error("pjsua2 did not shut down cleanly: %s", exc.info())
         self._ep = None
+        self._transports.clear()
         del ep
         self._log_writer = None
         gc.collect()
@@ -264,6 +371,19 @@ class SipEngine:
                 return False
             self.poll(step_ms)
         return True
+
+
+# Wideband G.722 first, then G.711 (what every PBX speaks); the rest only if a peer offers
+# nothing else. Speex, pjsua's own first choice, distorts steady tones audibly.
+_CODEC_PRIORITY = {"G722/16000/1": 240, "PCMU/8000/1": 230, "PCMA/8000/1": 220}
+
+
+def _prefer_codecs(ep: pj.Endpoint) -> None:
+    codecs = ep.codecEnum2()
+    for i in range(len(codecs)):
+        codec_id = str(codecs[i].codecId)
+        if codecs[i].priority:
+            ep.codecSetPriority(codec_id, _CODEC_PRIORITY.get(codec_id, 1))
 
 
 @contextlib.contextmanager

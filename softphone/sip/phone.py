@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pjsua2 as pj
 
@@ -21,6 +21,8 @@ from softphone.media.frames import FrameSink, FrameSource, TickSink
 from softphone.sip.call import SipAccount, SipCall, audio_index, media_status
 from softphone.sip.engine import SipEngine, SipError
 from softphone.sip.ports import FramePort
+from softphone.sip.security import SrtpMode, transport_uri
+from softphone.sip.tlsconfig import apply_srtp
 
 log = logging.getLogger("softphone.sip")
 
@@ -29,7 +31,12 @@ _DTMF_DIGITS = set("0123456789*#ABCDabcd")
 
 @dataclass(frozen=True)
 class AccountSpec:
-    """A SIP identity: direct IP calls when `registrar` is None, else registered with digest."""
+    """A SIP identity: direct IP calls when `registrar` is None, else registered with digest.
+
+    `transport` None uses whatever transport a URI asks for (the engine's own by default);
+    "udp", "tcp" or "tls" binds the account to that transport, and SIP URIs without a
+    `;transport=` parameter (registrar, proxy, destinations through `dial_uri`) get it added.
+    """
 
     name: str
     uri: str
@@ -38,6 +45,9 @@ class AccountSpec:
     password: str | None = field(default=None, repr=False)
     realm: str = "*"
     register_expires: int = 300
+    transport: str | None = None
+    srtp: SrtpMode = "off"
+    outbound_proxy: str | None = None
 
 
 class AudioPort:
@@ -82,6 +92,7 @@ class Phone:
     def __init__(self, engine: SipEngine) -> None:
         self._engine = engine
         self._accounts: dict[str, SipAccount] = {}
+        self._specs: dict[str, AccountSpec] = {}  # without passwords
         self._calls: dict[int, SipCall] = {}
         self._routes: dict[int, _Routes] = {}
         self._media: dict[int, MediaStatus] = {}
@@ -95,10 +106,17 @@ class Phone:
         """Create an account; with a registrar it starts registering at once."""
         self._engine.check_thread()
         self._verify_uri(spec.uri, "account URI")
-        cfg = self._engine.account_config(spec.uri)
+        cfg = self._engine.account_config(spec.uri, spec.transport)
+        apply_srtp(cfg, spec.srtp)
+        if spec.outbound_proxy:
+            proxy = self._on_transport(spec.outbound_proxy, spec)
+            self._verify_uri(proxy, "outbound proxy URI")
+            # Loose routing: the request keeps its own Request-URI and goes via the proxy.
+            cfg.sipConfig.proxies.append(proxy if ";lr" in proxy.lower() else f"{proxy};lr")
         if spec.registrar:
-            self._verify_uri(spec.registrar, "registrar URI")
-            cfg.regConfig.registrarUri = spec.registrar
+            registrar = self._on_transport(spec.registrar, spec)
+            self._verify_uri(registrar, "registrar URI")
+            cfg.regConfig.registrarUri = registrar
             cfg.regConfig.timeoutSec = spec.register_expires
             cfg.regConfig.retryIntervalSec = 0
             user = spec.username or _user_part(spec.uri)
@@ -113,6 +131,17 @@ class Phone:
         except pj.Error as exc:
             raise SipError(f"cannot create account {spec.name!r}: {exc.reason}") from exc
         self._accounts[spec.name] = account
+        self._specs[spec.name] = replace(spec, password=None)
+
+    def dial_uri(self, uri: str, account: str | None = None) -> str:
+        """`uri` as the account must dial it: over its transport unless the URI says otherwise."""
+        self._account(account)
+        spec = self._specs[account] if account is not None else next(iter(self._specs.values()))
+        return self._on_transport(uri, spec)
+
+    @staticmethod
+    def _on_transport(uri: str, spec: AccountSpec) -> str:
+        return uri if spec.transport is None else transport_uri(uri, spec.transport)
 
     def account_uri(self, name: str | None = None) -> str:
         """The SIP address of an account (the first one by default)."""
@@ -417,11 +446,11 @@ class Phone:
                 port.stopTransmit(audio)
         for port in routes.sinks:
             # The agent does not listen in on a customer who has been put on hold, even when
-            # the customer's side refused the hold and keeps sending.
-            if routes.listening:
-                audio.startTransmit(port)
-            else:
-                audio.stopTransmit(port)
+            # the customer's side refused the hold and keeps sending. The port stays connected
+            # and throws the frames away: pulled as they arrive, held audio cannot pile up in
+            # the stream's jitter buffer and hold up the conversation after the resume.
+            audio.startTransmit(port)
+            port.discard_frames(not routes.listening)
 
     # --- events and shutdown ---------------------------------------------------------------
 
@@ -482,6 +511,7 @@ class Phone:
         for account in self._accounts.values():
             account.shutdown()
         self._accounts.clear()
+        self._specs.clear()
 
 
 def _plain(reason: str) -> str:

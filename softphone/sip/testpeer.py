@@ -6,6 +6,7 @@ reports what happens as one JSON object per line on stdout.
 
     python -m softphone.sip.testpeer --listen 127.0.0.1:0 --play tone:440 --record in.wav
     python -m softphone.sip.testpeer --call sip:agent@127.0.0.1:5062 --hold 2:1.5
+    python -m softphone.sip.testpeer --transport tls --cert peer.pem --key peer.key --srtp mandatory
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pjsua2 as pj
 
 from softphone.sip.call import DTMF_IS_END, offer_holds
 from softphone.sip.engine import EngineConfig, SipEngine, SipError
 from softphone.sip.guard import callback
+from softphone.sip.security import SRTP_MODES, SrtpMode, TlsSettings
+from softphone.sip.tlsconfig import apply_srtp
 
 
 def emit(event: str, **fields: Any) -> None:
@@ -43,6 +46,7 @@ class PeerPlan:
     dtmf: list[tuple[float, str, str]] = field(default_factory=list)
     on_hold: str = "accept"
     hold_tone: str | None = None
+    srtp: SrtpMode = "off"
 
 
 class PeerCall(pj.Call):  # type: ignore[misc]
@@ -53,6 +57,7 @@ class PeerCall(pj.Call):  # type: ignore[misc]
         self.peer = peer
         self.state = pj.PJSIP_INV_STATE_NULL
         self.audio: pj.AudioMedia | None = None
+        self.answered_with_keys = False  # our SDP answer carried SRTP keys (a=crypto)
 
     @callback
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
@@ -79,13 +84,23 @@ class PeerCall(pj.Call):  # type: ignore[misc]
             mi = media[i]
             if mi.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
-            emit("media", status=int(mi.status), dir=int(mi.dir))
             if mi.status in (pj.PJSUA_CALL_MEDIA_NONE, pj.PJSUA_CALL_MEDIA_ERROR):
+                emit("media", status=int(mi.status), dir=int(mi.dir))
                 continue
+            # RTP/SAVP, or (optional SRTP) RTP/AVP whose answer carried keys: SRTP is in use.
+            proto = int(self.getStreamInfo(mi.index).proto)
+            srtp = bool(proto & pj.PJMEDIA_TP_PROFILE_SRTP) or self.answered_with_keys
+            emit("media", status=int(mi.status), dir=int(mi.dir), srtp=srtp)
             self.audio = self.getAudioMedia(mi.index)
             self.peer.play_into(self.audio)
             if self.peer.recorder is not None:
                 self.audio.startTransmit(self.peer.recorder)
+
+    @callback
+    def onCallSdpCreated(self, prm: pj.OnCallSdpCreatedParam) -> None:
+        """Note whether the SDP answer this peer sends carries SRTP keys."""
+        if str(prm.remSdp.wholeSdp):
+            self.answered_with_keys = "a=crypto:" in str(prm.sdp.wholeSdp)
 
     @callback
     def onCallRxReinvite(self, prm: pj.OnCallRxReinviteParam) -> None:
@@ -147,8 +162,9 @@ class Peer:
 
     def setup(self, identity: str) -> None:
         """Create the account and the media objects before any call."""
-        acfg = self.engine.account_config(identity)
+        acfg = self.engine.account_config(identity, self.engine.config.transport)
         acfg.regConfig.registerOnAdd = False
+        apply_srtp(acfg, self.plan.srtp)
         self.account = PeerAccount(self)
         self.account.create(acfg, True)
         self.player = _make_player(self.plan.play)
@@ -310,6 +326,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="SOUND",
         help="send this while the call is held, by either side (tone:HZ or a WAV)",
     )
+    p.add_argument("--transport", choices=("udp", "tcp", "tls"), default="udp")
+    p.add_argument("--cert", type=Path, help="TLS: this peer's certificate (PEM), to listen")
+    p.add_argument("--key", type=Path, help="TLS: the certificate's private key (PEM)")
+    p.add_argument(
+        "--ca", type=Path, help="TLS: verify the other side's certificate against this CA file"
+    )
+    p.add_argument(
+        "--srtp",
+        choices=SRTP_MODES,
+        default="off",
+        help="SRTP (SDES) for the call's audio; mandatory needs --transport tls",
+    )
     p.add_argument("--max-seconds", type=float, default=60.0, help="give up after this long")
     return p.parse_args(argv)
 
@@ -318,7 +346,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the peer until its call ends; exit 0 when a call was answered and ended."""
     args = parse_args(argv)
     host, port = args.listen.rsplit(":", 1)
-    engine = SipEngine(EngineConfig(bind_host=host, port=int(port), log_level=2))
+    tls = TlsSettings(
+        ca_file=args.ca,
+        verify_server=args.ca is not None,
+        cert_file=args.cert,
+        key_file=args.key,
+    )
+    engine = SipEngine(
+        EngineConfig(bind_host=host, port=int(port), log_level=2, transport=args.transport, tls=tls)
+    )
     plan = PeerPlan(
         args.play,
         args.record,
@@ -329,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         args.dtmf,
         args.on_hold,
         args.hold_tone,
+        cast(SrtpMode, args.srtp),
     )
     try:
         engine.start()
