@@ -232,14 +232,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_audio(args: argparse.Namespace) -> Audio:
+def _open_audio(args: argparse.Namespace, settings: Settings) -> Audio:
     spec = parse_source_spec(args.mic)
     mic_dev: FrameSource | None = None
     speaker_dev: FrameSink | None = None
     if spec.kind == "device" or args.speaker == "device":
         from softphone.media.device import open_device_audio  # noqa: PLC0415 - needs PortAudio
 
-        mic_dev, speaker_dev = open_device_audio(spec.kind == "device", args.speaker == "device")
+        mic_dev, speaker_dev = open_device_audio(
+            spec.kind == "device",
+            args.speaker == "device",
+            input_name=settings.audio.input_device or None,
+            output_name=settings.audio.output_device or None,
+        )
     mic = mic_dev or open_source(spec)
     if speaker_dev is not None:
         speaker = speaker_dev
@@ -281,7 +286,15 @@ def _scripted(args: argparse.Namespace) -> int:
     settings = _settings(args)
     account = choose_account(settings, args.account)
     recordings = _recordings_dir(args.recordings, settings)
-    audio = _open_audio(args)
+    # Before anything that can fail (devices, network): every start recovers what an
+    # interrupted run left behind.
+    setup = prepare_setup(
+        spec=settings.disclosure_in_force(),
+        recordings=recordings,
+        agent=getpass.getuser(),
+        retention_days=settings.policy.recording.retention_days,
+    )
+    audio = _open_audio(args, settings)
     plan = Timetable(
         holds=tuple(args.hold),
         hangup_after=args.hangup_after,
@@ -302,12 +315,6 @@ def _scripted(args: argparse.Namespace) -> int:
     )
     try:
         with session as (engine, phone, account_plan):
-            setup = prepare_setup(
-                spec=settings.disclosure_in_force(),
-                recordings=recordings,
-                agent=getpass.getuser(),
-                local_uri=phone.account_uri(),
-            )
             runner = ScriptedCall(engine, phone, audio, plan, setup)
             try:
                 if args.command == "call":
@@ -330,6 +337,9 @@ def _scripted(args: argparse.Namespace) -> int:
         return EXIT_CALL_FAILED
     finally:
         audio.speaker.close()
+        close_mic = getattr(audio.mic, "close", None)  # a headset microphone has a stream
+        if callable(close_mic):
+            close_mic()
     report = runner.report
     if failure is not None:
         report.error = failure

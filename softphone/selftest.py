@@ -73,7 +73,6 @@ def _call(tmp: Path, spec: DisclosureSpec, peer: CustomerPeer) -> Run:
             spec=spec,
             recordings=tmp / "recordings",
             agent="selftest",
-            local_uri=phone.account_uri(),
         )
         if setup.disclosure is None or setup.store is None:
             raise CallFailedError("; ".join(setup.problems))

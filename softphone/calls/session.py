@@ -42,7 +42,6 @@ class SessionSetup:
     """What every call needs to be recorded; a missing part means no recording, and why."""
 
     agent: str
-    local_uri: str
     disclosure: Disclosure | None
     store: RecordingStore | None
     problems: tuple[str, ...] = ()
@@ -88,6 +87,7 @@ class CallSession:
         self.muted = False
         self.answered_at: float | None = None
         self.remote_uri = ""
+        self.local_uri = ""
         self.sip_call_id = ""
         self._resume_mark = 0
         self._holding: dict[str, float] = {}  # kind of hold in progress -> since
@@ -186,6 +186,7 @@ class CallSession:
         answered = event.state in (CallState.CONNECTING, CallState.CONFIRMED)
         if answered and event.status_code == 200 and self.answered_at is None:
             self.answered_at = time.time()
+            self.local_uri = self.phone.local_uri(self.call_id)
             self._start_disclosure()
         elif event.state is CallState.DISCONNECTED:
             self.end()
@@ -312,7 +313,7 @@ class CallSession:
         return {
             "call_id": self.sip_call_id,
             "direction": self.direction.value,
-            "local_uri": self.setup.local_uri,
+            "local_uri": self.local_uri,
             "remote_uri": self.remote_uri,
             "agent": self.setup.agent,
             "answered_at": self.answered_at,

@@ -22,7 +22,6 @@ def prepare_setup(
     spec: DisclosureSpec | None,
     recordings: Path | None,
     agent: str,
-    local_uri: str,
     retention_days: int | None = None,
 ) -> SessionSetup:
     """Load the disclosure and open the store: recover interrupted recordings, expire old ones."""
@@ -51,7 +50,6 @@ def prepare_setup(
         log.warning("%s", problem)
     return SessionSetup(
         agent=agent,
-        local_uri=local_uri,
         disclosure=disclosure,
         store=store,
         problems=tuple(problems),

@@ -97,6 +97,7 @@ class Phone:
         self._routes: dict[int, _Routes] = {}
         self._media: dict[int, MediaStatus] = {}
         self._ports: list[AudioPort] = []
+        self._pool: list[FramePort] = []  # released ports, kept alive for reuse
         engine.subscribe(self._on_event)  # first subscriber: routes are fixed before others run
         engine.add_finalizer(self._shutdown)
 
@@ -287,6 +288,10 @@ class Phone:
         routes = self._routes.get(call_id)
         return routes is not None and routes.hold_intent
 
+    def local_uri(self, call_id: int) -> str:
+        """The agent's own address on this call, as the call's dialog has it."""
+        return str(self._call(call_id).getInfo().localUri)
+
     def call_ids(self) -> list[int]:
         """Calls not yet disconnected."""
         return list(self._calls)
@@ -306,9 +311,18 @@ class Phone:
         source: FrameSource | None = None,
         sink: FrameSink | TickSink | None = None,
     ) -> AudioPort:
-        """Put a Python port on the bridge; it lives until the phone shuts down."""
+        """Put a Python port on the bridge; released ports are reused, never destroyed mid-run.
+
+        Destroying a Python port while the bridge clock runs races its callbacks (a callback
+        can reach a half-freed object); the pool destroys them only at shutdown, clock stopped.
+        """
         self._engine.check_thread()
-        handle = AudioPort(FramePort(name, source, sink))
+        if self._pool:
+            port = self._pool.pop()
+            port.rebind(name, source, sink)
+        else:
+            port = FramePort(name, source, sink)
+        handle = AudioPort(port)
         self._ports.append(handle)
         return handle
 
@@ -389,6 +403,9 @@ class Phone:
                     target.remove(port._port)
         if port in self._ports:
             self._ports.remove(port)
+        if port._port is not None:
+            port._port.rebind(port.name, None, None)  # quiet from the next tick on
+            self._pool.append(port._port)
         port.release()
 
     def stream_counters(self, call_id: int) -> tuple[int, int] | None:
@@ -505,9 +522,12 @@ class Phone:
         self._engine.run_until(lambda: not self._calls, timeout_s=3.0)
         self._routes.clear()
         self._calls.clear()
+        # Stop the bridge clock first: no port callback may run while ports are destroyed.
+        self._engine.endpoint.audDevManager().setNoDev()
         for handle in self._ports:
             handle.release()
         self._ports.clear()
+        self._pool.clear()
         for account in self._accounts.values():
             account.shutdown()
         self._accounts.clear()

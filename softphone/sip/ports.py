@@ -26,11 +26,12 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
     ) -> None:
         super().__init__()
         self.name = name
-        self._source = source
-        self._sink = sink if isinstance(sink, FrameSink) else None
-        self._tick = sink if isinstance(sink, TickSink) else None
+        self._source: FrameSource | None = None
+        self._sink: FrameSink | None = None
+        self._tick: TickSink | None = None
         self._skip = 0
         self._discard = False
+        self.rebind(name, source, sink)
         fmt = pj.MediaFormatAudio()
         fmt.init(pj.PJMEDIA_FORMAT_PCM, RATE, 1, 20000, 16)
         self.createPort(name, fmt)
@@ -41,6 +42,20 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(pcm)
         frame.size = len(pcm)
+
+    def rebind(
+        self, name: str, source: FrameSource | None, sink: FrameSink | TickSink | None
+    ) -> None:
+        """Main thread: give a (reused) port its new source and sink.
+
+        Each attribute is replaced in one step, so a callback sees the old or the new one.
+        """
+        self.name = name
+        self._skip = 0
+        self._discard = False
+        self._source = source
+        self._sink = sink if isinstance(sink, FrameSink) else None
+        self._tick = sink if isinstance(sink, TickSink) else None
 
     def skip_frames(self, count: int) -> None:
         """Main thread: drop the next `count` received audio frames (stale buffered audio)."""

@@ -32,7 +32,6 @@ def main(policy_path: str, port_file: str, mode: str, consult_uri: str = "") -> 
             spec=policy.disclosure.for_language(language),
             recordings=policy.recording.directory,
             agent=getpass.getuser(),
-            local_uri=phone.account_uri(),
         )
         mic = phone.create_port("mic", source=ToneSource(1000.0))
         speaker = phone.create_port("speaker", sink=NullSink())
