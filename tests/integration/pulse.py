@@ -72,6 +72,8 @@ class PulseDaemon:
             PULSE_RUNTIME_PATH=str(self.runtime / "pulse"),
         )
         env.pop("PULSE_SERVER", None)
+        # Off the session bus: the tests share one, and each daemon would claim the same name.
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         self.proc = subprocess.Popen(
             args, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log
         )

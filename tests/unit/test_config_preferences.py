@@ -194,9 +194,14 @@ def test_reset_removes_the_user_value(files: Files, policy: Policy) -> None:
     assert dict(load_preferences(files.preferences).values) == {}
 
 
+def _valid_name(name: str) -> bool:
+    """Printable, and not blank: a blank device name is refused on load."""
+    return name.isprintable() and (name == "" or name.strip() != "")
+
+
 _device_names = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40
-).filter(str.isprintable) | st.sampled_from(['a "quoted" name', "back\\slash", "ümlaut 🎧"])
+).filter(_valid_name) | st.sampled_from(['a "quoted" name', "back\\slash", "ümlaut 🎧"])
 
 
 @settings(max_examples=100, deadline=None)

@@ -115,7 +115,8 @@ def test_microphone_audio_reaches_the_bridge(
     headset, bridge = running(two_devices(), input_name="USB Headset", output_name="USB Headset")
     time.sleep(1.0)
     heard = bridge.recent(0.5)
-    assert dominant_frequency(heard, RATE) == pytest.approx(1000.0, abs=5.0)
+    # Drift correction drops or repeats single samples, which moves a tone by up to ~1 %.
+    assert dominant_frequency(heard, RATE) == pytest.approx(1000.0, abs=10.0)
     assert tone_level_db(heard, RATE, 1000.0) == pytest.approx(20 * np.log10(8000 / 32768), abs=1.0)
     stats = headset.stats()[Role.MICROPHONE]
     assert stats.device == HEADSET_NAME and stats.fifo is not None
