@@ -37,6 +37,7 @@ from softphone.media.errors import AudioFileError
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
+from softphone.recordings import commands as recordings_commands
 from softphone.registercheck import (
     RegistrationReport,
     check_registration,
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--json", action="store_true", help="print the result as JSON last")
     selftest.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
     config_commands.add_parsers(sub)
+    recordings_commands.add_parser(sub)
     return parser
 
 
@@ -418,6 +420,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ("call", "answer"):
             return _scripted(args)
+        if args.command == recordings_commands.COMMAND:
+            settings = _settings(args) if not args.dir else None
+            directory = settings.recording.directory if settings else Path(args.dir)
+            return recordings_commands.run(args, directory)
         if args.command in config_commands.COMMANDS:
             return config_commands.run(args)
         if args.command == "register":

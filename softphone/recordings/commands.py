@@ -1,0 +1,77 @@
+"""`softphone recordings list|verify`: the QA reviewer's view of the recordings directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from softphone.recordings.catalog import Entry, find_recordings, verify
+
+COMMAND = "recordings"
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `recordings list` and `recordings verify` to the command line."""
+    parser = subparsers.add_parser(COMMAND, help="list recordings and check their integrity")
+    actions = parser.add_subparsers(dest="recordings_action", required=True)
+    for name, text in (
+        ("list", "every recording with its status, length, holds and disclosure"),
+        ("verify", "check each recording's audio against its SHA-256 and its evidence"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument(
+            "--dir",
+            metavar="DIR",
+            help="the recordings directory (default: the policy's recording.directory)",
+        )
+        action.add_argument("--json", action="store_true", help="one JSON object per line")
+        action.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
+
+
+def _summary(entry: Entry, problems: list[str] | None) -> dict[str, object]:
+    meta = entry.metadata
+    summary: dict[str, object] = {"metadata": str(entry.metadata_path)}
+    if meta is not None:
+        summary |= {
+            "audio": str(entry.audio_path),
+            "status": meta.status,
+            "direction": meta.call.direction,
+            "remote_uri": meta.call.remote_uri,
+            "answered_at": meta.call.answered_at,
+            "duration_s": meta.audio.duration_s,
+            "holds": len(meta.holds),
+            "disclosure": meta.disclosure.id,
+        }
+    summary["problems"] = entry.problems if problems is None else problems
+    return summary
+
+
+def run(args: argparse.Namespace, default_dir: Path) -> int:
+    """List or verify; `verify` exits 1 when any recording has a problem."""
+    root = Path(args.dir).expanduser().absolute() if args.dir else default_dir
+    if not root.is_dir():
+        print(f"softphone: the recordings directory '{root}' does not exist", file=sys.stderr)
+        return 2
+    checking = args.recordings_action == "verify"
+    failed = 0
+    for entry in find_recordings(root):
+        problems = verify(entry) if checking else None
+        failed += bool(problems)
+        summary = _summary(entry, problems)
+        if args.json:
+            print(json.dumps(summary, sort_keys=True))
+            continue
+        line = (
+            f"{summary.get('audio', summary['metadata'])}  {summary.get('status', '?')}  "
+            f"{float(str(summary.get('duration_s', 0.0))):.1f} s  holds {summary.get('holds', '?')}"
+        )
+        problems_found = entry.problems if problems is None else problems
+        print(line + "".join(f"\n    PROBLEM: {p}" for p in problems_found))
+    if checking:
+        print(
+            f"{failed} recording(s) with problems" if failed else "all recordings verified",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
