@@ -283,11 +283,6 @@ class Phone:
         """The call's last confirmed media facts."""
         return self._media.get(call_id, MediaStatus.none())
 
-    def is_held(self, call_id: int) -> bool:
-        """Whether the agent asked for hold on this call (intent, not yet confirmation)."""
-        routes = self._routes.get(call_id)
-        return routes is not None and routes.hold_intent
-
     def local_uri(self, call_id: int) -> str:
         """The agent's own address on this call, as the call's dialog has it."""
         return str(self._call(call_id).getInfo().localUri)
@@ -340,16 +335,6 @@ class Phone:
         if port.port not in routes.sinks:
             routes.sinks.append(port.port)
         self._apply_routes(call_id)
-
-    def stop_receiving(self, call_id: int, port: AudioPort) -> None:
-        """Disconnect `port` from the customer's audio at once."""
-        routes = self._routes.get(call_id)
-        if routes is None or port.port not in routes.sinks:
-            return
-        routes.sinks.remove(port.port)
-        audio = self._audio(call_id)
-        if audio is not None:
-            audio.stopTransmit(port.port)
 
     def stop_sending(self, call_id: int, port: AudioPort) -> None:
         """Take `port` off the call's routes (mic or feed) and disconnect it at once."""
