@@ -18,9 +18,9 @@ from softphone.calls.events import (
     DtmfMethod,
     DtmfReceived,
     Event,
-    HoldRefused,
     IncomingCall,
     MediaChanged,
+    ReinviteAnswered,
 )
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.media.frames import FrameSink, FrameSource
@@ -226,7 +226,7 @@ class ScriptedCall:
             self.report.dtmf_received.append(
                 {"digit": event.digit, "method": event.method.value, "at": time.time()}
             )
-        elif isinstance(event, HoldRefused):
+        elif isinstance(event, ReinviteAnswered) and event.refused:
             self.report.refused_reinvites.append(
                 {"status_code": event.status_code, "reason": event.reason, "at": time.time()}
             )

@@ -36,7 +36,9 @@ class MediaStatus:
     """Confirmed audio media facts of a call, read from the negotiated stream.
 
     `local_hold` and `remote_hold` are two independent facts; `active` is true only when audio
-    flows both ways (sendrecv, neither side holding).
+    flows both ways (sendrecv, neither side holding). `stream` names the media transport that
+    receives the customer's audio (its local RTP address): a resume that renegotiates fresh
+    media gets a new one, so audio sent to the old one can never be taken for the new.
     """
 
     active: bool
@@ -44,6 +46,7 @@ class MediaStatus:
     remote_hold: bool
     sending: bool
     receiving: bool
+    stream: str = ""
 
     @classmethod
     def none(cls) -> MediaStatus:
@@ -106,13 +109,31 @@ class RegistrationChanged(Event):
     reason: str
 
 
+class ReinviteKind(enum.Enum):
+    """What a re-INVITE of ours asked for."""
+
+    HOLD = "hold"
+    RESUME = "resume"
+    OTHER = "other"  # one pjsua sent by itself (a session refresh, say)
+
+
 @dataclass(frozen=True)
-class HoldRefused(Event):
-    """The peer answered our hold or resume re-INVITE with an error."""
+class ReinviteAnswered(Event):
+    """Our re-INVITE got its final answer (or none: a timeout, a transport error, status 408).
+
+    Posted for success and failure alike: the phone sends at most one re-INVITE at a time and
+    sends the next change the agent asked for only after this.
+    """
 
     call_id: int
+    kind: ReinviteKind
     status_code: int
     reason: str
+
+    @property
+    def refused(self) -> bool:
+        """The peer did not accept it (the call's media did not change)."""
+        return not 200 <= self.status_code < 300
 
 
 @dataclass(frozen=True)

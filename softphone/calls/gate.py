@@ -2,8 +2,14 @@
 
 The gate is open only while every fact allows recording: the disclosure has been played, the
 agent has not asked for hold, a consult or another call, the customer is not holding, the call's
-media is confirmed active *since the agent last resumed*, and the writer is healthy. It closes
-on intent, synchronously, before the caller sends any SIP; it reopens only on confirmed facts.
+media is confirmed active on a *fresh* stream, and the writer is healthy. It closes on intent,
+synchronously, before the caller sends any SIP; it reopens only on confirmed facts.
+
+Fresh means: a media stream (named by its local RTP address) that never existed while the call
+was held, by either side. Every stream the call has while a hold fact stands is tainted for
+good, so audio received while held, wherever it still sits (socket, jitter buffer), can only
+come out of a tainted stream. A resume therefore has to bring a new stream (the phone resumes
+with fresh media); one that keeps the old stream (a refused resume) keeps the gate closed.
 
 Closing happens in two steps, each a wall of its own: first the flag that the taps read on the
 bridge clock thread drops (frames still arriving are refused), then `on_close` disconnects the
@@ -16,6 +22,7 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 
 class GateReason(enum.Enum):
@@ -48,6 +55,13 @@ class GateFacts:
     media_confirmed: bool = False
     writer_ok: bool = True
     ended: bool = False
+    stream: str = ""  # the current media stream, by its local RTP address; "" when none
+    stream_fresh: bool = False  # set by the gate: the stream never existed while held
+
+    @property
+    def holding(self) -> bool:
+        """A hold of any kind stands: the agent's, a consult, another call, the customer's."""
+        return self.remote_hold or any(getattr(self, name) for name in _INTENTS)
 
     def blockers(self) -> list[str]:
         """The conditions that keep the gate closed, in words for logs and metadata."""
@@ -58,6 +72,7 @@ class GateFacts:
             (self.other_call_active, "agent is on another call"),
             (self.remote_hold, "customer side is holding"),
             (not self.media_confirmed, "media not confirmed active"),
+            (not self.stream_fresh, "no media stream that was never held"),
             (not self.writer_ok, "recording writer failed"),
             (self.ended, "call ended"),
         ]
@@ -103,6 +118,7 @@ class RecordingGate:
         self._clock = clock
         self.facts = GateFacts()
         self.transitions: list[GateTransition] = []
+        self.tainted: set[str] = set()  # streams that existed while the call was held
         self._open = False
 
     def admits(self) -> bool:
@@ -114,15 +130,23 @@ class RecordingGate:
         """Whether the gate is open now."""
         return self._open
 
-    def update(self, reason: GateReason, **changes: bool) -> None:
+    def update(self, reason: GateReason, stream: str | None = None, **changes: bool) -> None:
         """Apply new facts, then close or open the gate as they require.
 
         While a closing intent (hold, consult, another call) stands, media cannot be confirmed:
-        only media confirmed after the agent withdrew it may reopen the gate.
+        only media confirmed after the agent withdrew it may reopen the gate. While any hold
+        stands, the current stream is tainted; only an untainted stream may reopen it.
+        `stream` names the current media stream when it is known anew.
         """
-        facts = replace(self.facts, **changes)
+        facts = replace(self.facts, **cast(dict[str, Any], changes))  # booleans only
+        if stream is not None:
+            facts = replace(facts, stream=stream)
         if any(getattr(facts, name) for name in _INTENTS):
             facts = replace(facts, media_confirmed=False)
+        if facts.holding and facts.stream:
+            self.tainted.add(facts.stream)
+        fresh = bool(facts.stream) and facts.stream not in self.tainted
+        facts = replace(facts, stream_fresh=fresh)
         self.facts = facts
         if self._open and not facts.may_record:
             self._open = False  # wall 2 first: frames still in flight are refused from now on

@@ -17,9 +17,10 @@ from softphone.calls.events import (
     CallStateChanged,
     DisclosureFinished,
     Event,
-    HoldRefused,
     MediaChanged,
     RecorderFailed,
+    ReinviteAnswered,
+    ReinviteKind,
     RemoteHoldOffered,
 )
 from softphone.calls.gate import GateReason, RecordingGate
@@ -81,7 +82,8 @@ class CallSession:
         self.assembler.set_slot_order(phone.slot(self._agent_tap), phone.slot(self._customer_tap))
         self.playback: DisclosurePlayback | None = None
         self._disclosure_ports: list[AudioPort] = []
-        self._rtp_at_start: int | None = None
+        # RTP packets sent while the disclosure was connected: (count so far, counter at start)
+        self._disclosure_rtp: tuple[int, int | None] = (0, None)
         self.writer: RecordingWriter | None = None
         self.evidence: EvidenceLog | None = None
         self.muted = False
@@ -89,9 +91,10 @@ class CallSession:
         self.remote_uri = ""
         self.local_uri = ""
         self.sip_call_id = ""
-        self._resume_mark = 0
         self._holding: dict[str, float] = {}  # kind of hold in progress -> since
         self._ended = False
+        # Early media is not the call: the agent's microphone reaches nobody before the answer.
+        phone.cut_mic(call_id, "unanswered", True)
 
     # --- agent actions ---------------------------------------------------------------------
 
@@ -99,14 +102,15 @@ class CallSession:
         """Close the gate, then put the call on hold (SIP follows the closed gate)."""
         self.gate.update(GateReason.HOLD_REQUESTED, hold_requested=True)
         self._note_hold("local", True)
+        self._sync_media()
         self.phone.hold(self.call_id)
 
     def resume(self) -> None:
-        """Take the call off hold; the gate reopens only on media confirmed after this."""
+        """Take the call off hold; the gate reopens only on the fresh media of the resume."""
         self.phone.resume(self.call_id)
-        self._resume_mark = self.engine.mark()
         self.gate.update(GateReason.RESUME_REQUESTED, hold_requested=False)
         self._note_hold("local", False)
+        self._sync_media()
 
     def set_other_call(self, active: bool) -> None:
         """Another call was answered (the agent left this one) or ended."""
@@ -114,17 +118,16 @@ class CallSession:
             self.gate.update(GateReason.OTHER_CALL_ANSWERED, other_call_active=True)
             self._note_hold("other-call", True)
         else:
-            self._resume_mark = self.engine.mark()
             self.gate.update(GateReason.OTHER_CALL_ENDED, other_call_active=False)
             self._note_hold("other-call", False)
+        self._sync_media()
 
     def set_consulting(self, active: bool) -> None:
         """The agent started or ended a consult before a transfer."""
         reason = GateReason.CONSULT_STARTED if active else GateReason.CONSULT_ENDED
-        if not active:
-            self._resume_mark = self.engine.mark()
         self.gate.update(reason, consulting=active)
         self._note_hold("consult", active)
+        self._sync_media()
 
     def set_mute(self, muted: bool) -> None:
         """Mute the agent; the recording's agent channel follows what the customer hears."""
@@ -146,10 +149,11 @@ class CallSession:
             self._on_state(event)
         elif isinstance(event, MediaChanged):
             media = event.media
-            # Only media reported after the agent's last resume may confirm it.
-            confirmed = media.active and self.engine.dispatch_seq > self._resume_mark
             self.gate.update(
-                GateReason.MEDIA_CHANGED, media_confirmed=confirmed, remote_hold=media.remote_hold
+                GateReason.MEDIA_CHANGED,
+                media_confirmed=media.active,
+                remote_hold=media.remote_hold,
+                stream=media.stream,
             )
             self._note_hold("remote", media.remote_hold)
             if self.gate.is_open:
@@ -159,15 +163,49 @@ class CallSession:
             self._note_hold("remote", True)
         elif isinstance(event, DisclosureFinished):
             self._on_disclosure_finished()
-        elif isinstance(event, HoldRefused) and not self.gate.facts.hold_requested:
-            # A refused resume of a call whose hold was refused as well: media never stopped,
-            # as a fresh read (not a stale event) confirms.
-            if self.phone.refresh_media(self.call_id).active:
-                self.gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+        elif isinstance(event, ReinviteAnswered) and event.refused:
+            self._on_refused(event)
         elif isinstance(event, RecorderFailed):
             self.outcome.problems.append(f"recording stopped: {event.reason}")
             self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
+        self._sync_media()
         self._persist()
+
+    def _on_refused(self, event: ReinviteAnswered) -> None:
+        """A hold or resume the peer did not take: say so; a refused resume keeps it paused."""
+        answer = f"SIP {event.status_code} {event.reason}".strip()
+        if event.status_code == 491:
+            log.info(
+                "call %d: %s crossed the peer's own offer (491); retrying",
+                self.call_id,
+                event.kind.value,
+            )
+        elif event.kind is ReinviteKind.RESUME and not self.gate.facts.hold_requested:
+            self.outcome.problems.append(
+                f"the customer's side refused the resume ({answer}): nothing is recorded until "
+                "the call's media is renewed"
+            )
+            log.warning(
+                "call %d: resume refused (%s); the recording stays paused", self.call_id, answer
+            )
+        elif event.kind is ReinviteKind.HOLD:
+            log.info(
+                "call %d: the customer's side refused the hold (%s); the recording stays "
+                "paused and the agent is not heard",
+                self.call_id,
+                answer,
+            )
+
+    def _sync_media(self) -> None:
+        """Let the agent hear, the disclosure play and offers renew media as the facts say."""
+        if self._ended:
+            return
+        facts = self.gate.facts
+        talking = facts.media_confirmed and not facts.holding
+        self.phone.set_listening(self.call_id, talking and facts.stream_fresh)
+        self.phone.set_feeding(self.call_id, talking)
+        self._count_disclosure_rtp(talking)
+        self.phone.renew_media_on_offer(self.call_id, bool(facts.stream) and not facts.stream_fresh)
 
     def tick(self) -> None:
         """Called on every loop turn: notice a disclosure that cannot start for lack of media."""
@@ -176,7 +214,7 @@ class CallSession:
             and self.playback is not None
             and self.playback.started_at is None
             and time.time() - self.answered_at > NO_MEDIA_TIMEOUT_S
-            and not self.gate.facts.hold_requested
+            and not self.gate.facts.holding
         ):
             self._disclosure_failed("the call has no audio to the customer")
 
@@ -187,7 +225,8 @@ class CallSession:
         if answered and event.status_code == 200 and self.answered_at is None:
             self.answered_at = time.time()
             self.local_uri = self.phone.local_uri(self.call_id)
-            self._start_disclosure()
+            self._start_disclosure()  # cuts the microphone for the disclosure first
+            self.phone.cut_mic(self.call_id, "unanswered", False)
         elif event.state is CallState.DISCONNECTED:
             self.end()
 
@@ -206,20 +245,28 @@ class CallSession:
         feed = self.phone.create_port(f"disclosure-{call_id}", source=self.playback)
         mirror = self.phone.create_port(f"disclosure-mirror-{call_id}", source=self.playback.mirror)
         self._disclosure_ports = [feed, mirror]
-        counters = self.phone.stream_counters(call_id)
-        self._rtp_at_start = None if counters is None else counters[1]
         self.phone.cut_mic(call_id, "disclosure", True)  # the customer hears it first, alone
         self.phone.send_to_call(call_id, feed, mic=False)
         self.phone.connect_ports(mirror, self.speaker)
+        self._sync_media()  # starts counting its RTP if it plays at once
+
+    def _count_disclosure_rtp(self, playing: bool) -> None:
+        """Add up the RTP the call sends while the disclosure is connected, over every stream."""
+        if not self._disclosure_ports:
+            return
+        total, since = self._disclosure_rtp
+        sent = self.phone.rtp_sent(self.call_id)
+        if playing and since is None:
+            self._disclosure_rtp = (total, sent)
+        elif not playing and since is not None:
+            self._disclosure_rtp = (total + sent - since, None)
 
     def _on_disclosure_finished(self) -> None:
-        counters = self.phone.stream_counters(self.call_id)
+        self._count_disclosure_rtp(False)
         self._release_disclosure()
         if self.playback is None:
             return
-        sent = None
-        if counters is not None and self._rtp_at_start is not None:
-            sent = counters[1] - self._rtp_at_start
+        sent = self._disclosure_rtp[0]
         self.outcome.disclosure = self._disclosure_evidence(rtp_sent=sent, completed=True)
         self._start_recording()
         self.gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
@@ -288,7 +335,6 @@ class CallSession:
         return self.assembler.frames_accepted * FRAME_SAMPLES / RATE
 
     def _open_walls(self) -> None:
-        self.assembler.skip_customer_frames(self.phone.stale_frames(self.call_id))
         if not self.muted:
             self.phone.connect_ports(self.mic, self._agent_tap)
         self.phone.tap_call(self.call_id, self._customer_tap)

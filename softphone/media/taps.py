@@ -40,22 +40,12 @@ class StereoAssembler:
         self._closer = "customer"
         self._pending: bytes | None = None
         self._fresh = False
-        self._skip_customer = 0
         self.frames_accepted = 0  # stereo frames handed to the writer
         self.frames_refused = 0  # ticks with audio that the gate did not admit
-        self.frames_skipped = 0  # frames dropped after reopening (received before it)
 
     def set_slot_order(self, agent_slot: int, customer_slot: int) -> None:
         """Main thread, before the taps are connected: which tap the bridge calls last."""
         self._closer = "customer" if customer_slot > agent_slot else "agent"
-
-    def skip_customer_frames(self, count: int) -> None:
-        """Main thread, just before reopening: drop the next `count` ticks with customer audio.
-
-        They were already waiting in the stream's jitter buffer, that is, received before the
-        gate reopened (possibly while held); writing them would record the hold.
-        """
-        self._skip_customer = max(0, count)
 
     def arrive(self, side: str, pcm: bytes | None) -> None:
         """Runs on the bridge clock thread: store the first half of a tick or finish the pair."""
@@ -71,11 +61,6 @@ class StereoAssembler:
             return
         if not self._admits():
             self.frames_refused += 1
-            return
-        if self._skip_customer:
-            if customer is not None:
-                self._skip_customer -= 1
-                self.frames_skipped += 1
             return
         stereo = np.empty(2 * FRAME_SAMPLES, dtype="<i2")
         stereo[0::2] = _SILENCE if agent is None else np.frombuffer(agent, dtype="<i2")

@@ -12,11 +12,12 @@ from softphone.calls.events import (
     CallStateChanged,
     DtmfMethod,
     DtmfReceived,
-    HoldRefused,
     IncomingCall,
     MediaChanged,
     MediaStatus,
     RegistrationChanged,
+    ReinviteAnswered,
+    ReinviteKind,
     RemoteHoldOffered,
 )
 from softphone.sip.guard import callback
@@ -52,8 +53,11 @@ def audio_index(ci: pj.CallInfo) -> int | None:
     return None
 
 
-def media_status(ci: pj.CallInfo) -> MediaStatus:
-    """Read the confirmed audio facts of a call from its negotiated stream."""
+def media_status(ci: pj.CallInfo, stream: str = "") -> MediaStatus:
+    """Read the confirmed audio facts of a call from its negotiated stream.
+
+    `stream` is the local RTP address of the stream's media transport (see `stream_key`).
+    """
     media = ci.media
     for i in range(len(media)):
         mi = media[i]
@@ -67,7 +71,7 @@ def media_status(ci: pj.CallInfo) -> MediaStatus:
         # pjsua reports only one hold status; with both sides holding the stream is inactive.
         remote_hold = mi.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD or (local_hold and not sending)
         active = mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE and sending and receiving
-        return MediaStatus(active, local_hold, remote_hold, sending, receiving)
+        return MediaStatus(active, local_hold, remote_hold, sending, receiving, stream)
     return MediaStatus.none()
 
 
@@ -105,6 +109,20 @@ class SipCall(pj.Call):  # type: ignore[misc]
         self._engine = engine
         self.direction = direction
         self.remote_uri = ""
+        # Set by the phone on the main thread, read by the callbacks on the same thread.
+        self.renew_media_on_offer = False  # answer the next offer from a fresh media transport
+        self.reinvite_kind = ReinviteKind.OTHER  # what our re-INVITE in progress asks for
+        self.tx_packets_retired = 0  # RTP packets sent by this call's streams that are gone
+
+    def stream_key(self, ci: pj.CallInfo) -> str:
+        """The local RTP address of the audio stream's transport; '' when there is none."""
+        index = audio_index(ci)
+        if index is None:
+            return ""
+        try:
+            return str(self.getMedTransportInfo(index).localRtpName)
+        except pj.Error:
+            return ""
 
     @callback
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
@@ -127,7 +145,17 @@ class SipCall(pj.Call):  # type: ignore[misc]
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         """Runs on the main thread: snapshot the negotiated audio direction and hold facts."""
         ci = self.getInfo()
-        self._engine.post_from_callback(MediaChanged(call_id=int(ci.id), media=media_status(ci)))
+        media = media_status(ci, self.stream_key(ci))
+        self._engine.post_from_callback(MediaChanged(call_id=int(ci.id), media=media))
+
+    @callback
+    def onStreamDestroyed(self, prm: pj.OnStreamDestroyedParam) -> None:
+        """Runs on the main thread before a stream goes: keep the count of RTP it sent."""
+        try:
+            stat = self.getStreamStat(prm.streamIdx)
+        except pj.Error:
+            return
+        self.tx_packets_retired += int(stat.rtcp.txStat.pkt)
 
     @callback
     def onDtmfEvent(self, prm: pj.OnDtmfEventParam) -> None:
@@ -145,28 +173,40 @@ class SipCall(pj.Call):  # type: ignore[misc]
 
     @callback
     def onCallRxOffer(self, prm: pj.OnCallRxOfferParam) -> None:
-        """Runs on the main thread before the answer goes out: report a hold or resume offer."""
+        """Runs on the main thread before the answer goes out: report a hold or resume offer.
+
+        When the phone asked for it (the current stream carried audio while the call was held),
+        the answer comes from a new media transport: the peer's audio sent before it knew of
+        our answer goes to the old address, which is closed, and never reaches the new stream.
+        """
         holding = offer_holds(str(prm.offer.wholeSdp))
+        if self.renew_media_on_offer:
+            prm.opt.flag |= pj.PJSUA_CALL_REINIT_MEDIA
         if holding is not None:
             self._engine.post_from_callback(RemoteHoldOffered(int(self.getId()), holding))
 
     @callback
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
-        """Runs on the main thread: notice a refused re-INVITE (hold or resume)."""
+        """Runs on the main thread: report the final answer to our re-INVITE, whatever it was.
+
+        A final error completes the client transaction; a 2xx, a timeout or a transport error
+        terminates it without passing through COMPLETED.
+        """
         event = prm.e
         if event.type != pj.PJSIP_EVENT_TSX_STATE:
             return
-        tsx = event.body.tsxState.tsx
-        if (
-            tsx.role == pj.PJSIP_ROLE_UAC
-            and tsx.method == "INVITE"
-            and tsx.state == pj.PJSIP_TSX_STATE_COMPLETED
-            and tsx.statusCode >= 300
-            and self.isActive()
-            and self.getInfo().state == pj.PJSIP_INV_STATE_CONFIRMED
-        ):
+        state_event = event.body.tsxState
+        tsx = state_event.tsx
+        if tsx.role != pj.PJSIP_ROLE_UAC or tsx.method != "INVITE":
+            return
+        final = tsx.state == pj.PJSIP_TSX_STATE_COMPLETED or (
+            tsx.state == pj.PJSIP_TSX_STATE_TERMINATED
+            and state_event.prevState != pj.PJSIP_TSX_STATE_COMPLETED
+        )
+        if final and self.isActive() and self.getInfo().state == pj.PJSIP_INV_STATE_CONFIRMED:
+            kind, self.reinvite_kind = self.reinvite_kind, ReinviteKind.OTHER
             self._engine.post_from_callback(
-                HoldRefused(int(self.getId()), int(tsx.statusCode), str(tsx.statusText))
+                ReinviteAnswered(int(self.getId()), kind, int(tsx.statusCode), str(tsx.statusText))
             )
 
 

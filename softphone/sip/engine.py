@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import heapq
 import itertools
 import logging
 import os
@@ -139,6 +140,7 @@ class SipEngine:
         self.handler_errors = 0
         self._last_gc = time.monotonic()
         self._finalizers: list[Callable[[], None]] = []
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []  # a heap by due time
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -270,6 +272,7 @@ class SipEngine:
         while self._finalizers:
             finalizer = self._finalizers.pop()
             finalizer()
+        self._timers.clear()  # their actions may hold owners of pjsua2 objects
         self.poll(0)
         # A traceback kept by pjsua2's error printing would keep a Call alive past libDestroy.
         sys.last_type = sys.last_value = sys.last_traceback = None
@@ -337,12 +340,25 @@ class SipEngine:
         self._handlers.append(handler)
         return lambda: self._handlers.remove(handler) if handler in self._handlers else None
 
+    def call_later(self, delay_s: float, action: Callable[[], None]) -> None:
+        """Run `action` on the main thread from the first `poll()` at least `delay_s` later."""
+        self.check_thread()
+        heapq.heappush(self._timers, (time.monotonic() + delay_s, next(self._seq), action))
+
     def poll(self, timeout_ms: int = 0) -> None:
-        """Let pjsua2 handle network events, then deliver queued events in order."""
+        """Let pjsua2 handle network events, then deliver queued events and due timers."""
         self.check_thread()
         if self._ep is not None:
             self._ep.libHandleEvents(timeout_ms)
         self._dispatch()
+        while self._timers and self._timers[0][0] <= time.monotonic():
+            _, _, action = heapq.heappop(self._timers)
+            try:
+                action()
+            except SipError as exc:
+                self.handler_errors += 1
+                log.error("a timed SIP operation failed: %s", exc)
+            self._dispatch()
         now = time.monotonic()
         if now - self._last_gc > 5.0:
             self._last_gc = now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass, field, replace
 
 import pjsua2 as pj
@@ -13,12 +14,13 @@ from softphone.calls.events import (
     CallStateChanged,
     DtmfMethod,
     Event,
-    HoldRefused,
     MediaChanged,
     MediaStatus,
+    ReinviteAnswered,
+    ReinviteKind,
 )
 from softphone.media.frames import FrameSink, FrameSource, TickSink
-from softphone.sip.call import SipAccount, SipCall, audio_index, media_status
+from softphone.sip.call import SipAccount, SipCall, audio_index
 from softphone.sip.engine import SipEngine, SipError
 from softphone.sip.ports import FramePort
 from softphone.sip.security import SrtpMode, transport_uri
@@ -70,6 +72,23 @@ class AudioPort:
 
 
 @dataclass
+class _HoldSignalling:
+    """Hold and resume re-INVITEs of one call: at most one at a time, the latest wish wins.
+
+    `wanted` is what the agent asked for; `signalled` what the last re-INVITE sent asked for;
+    `renew` that a resume with fresh media is still owed (every resume renews the media, even
+    of a call whose hold the peer refused: its stream carried audio while the agent held it).
+    """
+
+    wanted: bool = False
+    signalled: bool = False
+    renew: bool = False
+    in_flight: ReinviteKind | None = None
+    waiting: bool = False  # a retry timer is pending (491, or a request that could not go)
+    failures: int = 0
+
+
+@dataclass
 class _Routes:
     """What should be connected to one call; re-applied whenever its media port is recreated."""
 
@@ -77,13 +96,16 @@ class _Routes:
     feeds: list[FramePort] = field(default_factory=list)
     sinks: list[FramePort] = field(default_factory=list)
     mic_cut_by: set[str] = field(default_factory=set)  # "mute", "disclosure", ...
-    hold_intent: bool = False
-    resumed_at: int | None = None  # engine mark of a resume not yet confirmed by media
+    listening: bool = True  # the agent hears the customer (else the sinks drop what comes)
+    feeding: bool = True  # feeds (the disclosure) may play to the customer
+    hold: _HoldSignalling = field(default_factory=_HoldSignalling)
 
-    @property
-    def listening(self) -> bool:
-        """The agent hears the customer: not held, and any resume confirmed by media."""
-        return not self.hold_intent and self.resumed_at is None
+
+# RFC 3261 14.1: after a 491 the owner of the Call-ID retries after 2.1-4 s, the other side
+# after 0-2 s, so that two sides that collided do not collide again.
+_GLARE_WAIT_S = {CallDirection.OUTBOUND: (2.1, 4.0), CallDirection.INBOUND: (0.0, 2.0)}
+_SEND_RETRY_S = 0.25  # a re-INVITE that could not be sent (a transaction of the peer's open)
+_SEND_ATTEMPTS = 20
 
 
 class Phone:
@@ -218,33 +240,112 @@ class Phone:
             log.warning("hang-up of call %d failed: %s", call_id, exc.reason)
 
     def hold(self, call_id: int) -> None:
-        """Put the call on hold (re-INVITE a=sendonly); cuts the microphone first. Idempotent."""
-        call = self._call(call_id)
+        """Put the call on hold (re-INVITE a=sendonly); cuts the microphone first. Idempotent.
+
+        The customer is neither heard nor sent the agent's microphone from this moment on; the
+        re-INVITE goes now, or as soon as the one in progress has its answer.
+        """
+        self._call(call_id)
         routes = self._routes.setdefault(call_id, _Routes())
-        if routes.hold_intent:
+        if routes.hold.wanted:
             return
-        routes.hold_intent = True
+        routes.hold.wanted = True
+        routes.listening = False
         self._apply_routes(call_id)  # the customer must not hear the agent while held
-        try:
-            call.setHold(pj.CallOpParam(True))
-        except pj.Error as exc:
-            raise SipError(f"cannot hold call {call_id}: {_plain(str(exc.reason))}") from None
+        self._drive_hold(call_id)
 
     def resume(self, call_id: int) -> None:
-        """Take the call off hold (re-INVITE a=sendrecv). Idempotent."""
-        call = self._call(call_id)
+        """Take the call off hold with fresh media (re-INVITE a=sendrecv). Idempotent.
+
+        The resume renegotiates the media from a new transport (PJSUA_CALL_REINIT_MEDIA): audio
+        the peer sent before it knew of the resume went to the old address and cannot reach
+        the resumed stream. Listening starts again only when the caller says so.
+        """
+        self._call(call_id)
         routes = self._routes.setdefault(call_id, _Routes())
-        if not routes.hold_intent:
+        if not routes.hold.wanted:
+            return
+        routes.hold.wanted = False
+        routes.hold.renew = True
+        self._drive_hold(call_id)
+
+    def renew_media(self, call_id: int) -> None:
+        """Ask again for fresh media on a call that is not held (after a refused resume)."""
+        routes = self._routes.setdefault(call_id, _Routes())
+        self._call(call_id)
+        if not routes.hold.wanted:
+            routes.hold.renew = True
+            self._drive_hold(call_id)
+
+    def _drive_hold(self, call_id: int) -> None:
+        """Send the re-INVITE the agent's latest wish needs, unless one is already under way."""
+        call = self._calls.get(call_id)
+        routes = self._routes.get(call_id)
+        if call is None or routes is None or not call.isActive():
+            return
+        hold = routes.hold
+        if hold.in_flight is not None or hold.waiting:
             return
         prm = pj.CallOpParam(True)
-        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        if hold.wanted and not hold.signalled:
+            kind = ReinviteKind.HOLD
+        elif not hold.wanted and (hold.signalled or hold.renew):
+            kind = ReinviteKind.RESUME
+            prm.opt.flag = pj.PJSUA_CALL_UNHOLD | pj.PJSUA_CALL_REINIT_MEDIA
+        else:
+            return
+        # Marked before sending: a local failure can answer the request inside the call.
+        hold.in_flight = call.reinvite_kind = kind
         try:
-            call.reinvite(prm)
+            if kind is ReinviteKind.HOLD:
+                call.setHold(prm)
+            else:
+                call.reinvite(prm)
         except pj.Error as exc:
-            raise SipError(f"cannot resume call {call_id}: {_plain(str(exc.reason))}") from None
-        routes.hold_intent = False
-        routes.resumed_at = self._engine.mark()
-        self._apply_routes(call_id)
+            hold.in_flight, call.reinvite_kind = None, ReinviteKind.OTHER
+            hold.failures += 1
+            reason = _plain(str(exc.reason))
+            if hold.failures >= _SEND_ATTEMPTS:
+                hold.failures = 0
+                log.error("cannot %s call %d: %s", kind.value, call_id, reason)
+                self._engine.post(ReinviteAnswered(call_id, kind, 0, f"not sent: {reason}"))
+                return
+            log.info("%s of call %d must wait: %s", kind.value, call_id, reason)
+            self._retry_hold(call_id, _SEND_RETRY_S)
+            return
+        hold.failures = 0
+        hold.signalled = kind is ReinviteKind.HOLD
+        if kind is ReinviteKind.RESUME:
+            hold.renew = False
+
+    def _retry_hold(self, call_id: int, delay_s: float) -> None:
+        routes = self._routes.get(call_id)
+        if routes is None:
+            return
+        routes.hold.waiting = True
+
+        def retry() -> None:
+            if call_id in self._routes:
+                self._routes[call_id].hold.waiting = False
+                self._drive_hold(call_id)
+
+        self._engine.call_later(delay_s, retry)
+
+    def _on_reinvite_answered(self, event: ReinviteAnswered) -> None:
+        routes = self._routes.get(event.call_id)
+        call = self._calls.get(event.call_id)
+        if routes is None or call is None or routes.hold.in_flight is None:
+            return
+        hold = routes.hold
+        sent, hold.in_flight = hold.in_flight, None
+        if event.status_code == 491:
+            # Request Pending: the peer's own offer crossed ours; nothing changed. Ask again.
+            hold.signalled = sent is not ReinviteKind.HOLD
+            hold.renew = hold.renew or sent is ReinviteKind.RESUME
+            low, high = _GLARE_WAIT_S[call.direction]
+            self._retry_hold(event.call_id, random.uniform(low, high))
+            return
+        self._drive_hold(event.call_id)
 
     def set_mute(self, call_id: int, muted: bool) -> None:
         """Stop or restart sending the agent's microphone to the customer."""
@@ -261,6 +362,29 @@ class Phone:
         else:
             reasons.discard(reason)
         self._apply_routes(call_id)
+
+    def set_listening(self, call_id: int, listening: bool) -> None:
+        """Let the agent hear the customer (True) or drop what the customer sends (False)."""
+        self._engine.check_thread()
+        routes = self._routes.setdefault(call_id, _Routes())
+        if routes.listening != listening:
+            routes.listening = listening
+            self._apply_routes(call_id)
+
+    def set_feeding(self, call_id: int, feeding: bool) -> None:
+        """Let feeds (the disclosure) play to the customer, or pause them where they are."""
+        self._engine.check_thread()
+        routes = self._routes.setdefault(call_id, _Routes())
+        if routes.feeding != feeding:
+            routes.feeding = feeding
+            self._apply_routes(call_id)
+
+    def renew_media_on_offer(self, call_id: int, renew: bool) -> None:
+        """Answer the peer's next offer (its resume, say) from a fresh media transport."""
+        self._engine.check_thread()
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.renew_media_on_offer = renew
 
     def send_dtmf(self, call_id: int, digits: str, method: DtmfMethod) -> None:
         """Send DTMF digits in-band as RFC 4733 events or out-of-band as SIP INFO."""
@@ -394,7 +518,7 @@ class Phone:
         port.release()
 
     def stream_counters(self, call_id: int) -> tuple[int, int] | None:
-        """(frames waiting in the jitter buffer, RTP packets sent) of the call's audio stream."""
+        """(frames in the jitter buffer, RTP packets sent by every stream the call has had)."""
         call = self._calls.get(call_id)
         if call is None or not call.isActive():
             return None
@@ -405,17 +529,15 @@ class Phone:
             stat = call.getStreamStat(index)
         except pj.Error:
             return None
-        return int(stat.jbuf.size), int(stat.rtcp.txStat.pkt)
+        return int(stat.jbuf.size), call.tx_packets_retired + int(stat.rtcp.txStat.pkt)
 
-    def stale_frames(self, call_id: int) -> int:
-        """Frames of the customer's audio that may predate this moment: drop them on resume.
-
-        The jitter buffer's content arrived earlier (held audio, when the stream outlived the
-        hold); one frame more covers what the customer's side still had in its own pipeline
-        when it took our resume, one 20 ms frame, the loss budget after a resume.
-        """
+    def rtp_sent(self, call_id: int) -> int:
+        """RTP packets sent so far by every stream the call has had (0 once it is gone)."""
+        call = self._calls.get(call_id)
+        if call is None:
+            return 0
         counters = self.stream_counters(call_id)
-        return 1 + (0 if counters is None else counters[0])
+        return call.tx_packets_retired if counters is None else counters[1]
 
     def _audio(self, call_id: int) -> pj.AudioMedia | None:
         call = self._calls.get(call_id)
@@ -432,17 +554,18 @@ class Phone:
         audio = self._audio(call_id)
         if routes is None or audio is None:
             return
-        cut_mic = bool(routes.mic_cut_by) or routes.hold_intent
+        cut_mic = bool(routes.mic_cut_by) or routes.hold.wanted
         for port in routes.mics:
             if cut_mic:
                 port.stopTransmit(audio)
             else:
                 port.startTransmit(audio)
-        # A feed (the disclosure) only plays while the stream really sends: otherwise the bridge
-        # would consume it into a stream that transmits nothing, and the customer would miss it.
-        sending = self.media(call_id).sending
+        # A feed (the disclosure) only plays while the stream really sends and the caller lets
+        # it: otherwise the bridge would consume it into a stream that transmits nothing, or to
+        # a customer on hold, and the customer would miss part of it.
+        feeding = routes.feeding and self.media(call_id).sending
         for port in routes.feeds:
-            if sending:
+            if feeding:
                 port.startTransmit(audio)
             else:
                 port.stopTransmit(audio)
@@ -459,41 +582,13 @@ class Phone:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, MediaChanged):
             self._media[event.call_id] = event.media
-            routes = self._routes.get(event.call_id)
-            if (
-                routes is not None
-                and routes.resumed_at is not None
-                and event.media.active
-                and self._engine.dispatch_seq > routes.resumed_at
-            ):
-                self._confirm_resumed(event.call_id, routes)
             self._apply_routes(event.call_id)  # a re-INVITE recreates the stream port
-        elif isinstance(event, HoldRefused):
-            routes = self._routes.get(event.call_id)
-            # A refused resume of a call whose hold was refused too: its media never stopped.
-            if (
-                routes is not None
-                and routes.resumed_at is not None
-                and self.refresh_media(event.call_id).active
-            ):
-                self._confirm_resumed(event.call_id, routes)
-                self._apply_routes(event.call_id)
+        elif isinstance(event, ReinviteAnswered):
+            self._on_reinvite_answered(event)
         elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
             self._media.pop(event.call_id, None)
             self._routes.pop(event.call_id, None)
             self._calls.pop(event.call_id, None)
-
-    def _confirm_resumed(self, call_id: int, routes: _Routes) -> None:
-        """Media confirmed the resume: listen again, minus audio buffered while held."""
-        routes.resumed_at = None
-        stale = self.stale_frames(call_id)
-        for port in routes.sinks:
-            port.skip_frames(stale)
-
-    def refresh_media(self, call_id: int) -> MediaStatus:
-        """Read the call's media facts now, not waiting for the next event."""
-        call = self._call(call_id)
-        return media_status(call.getInfo())
 
     def _verify_uri(self, uri: str, what: str) -> None:
         if not uri.startswith(("sip:", "sips:")) or self._engine.endpoint.utilVerifySipUri(uri):

@@ -29,7 +29,6 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
         self._source: FrameSource | None = None
         self._sink: FrameSink | None = None
         self._tick: TickSink | None = None
-        self._skip = 0
         self._discard = False
         self.rebind(name, source, sink)
         fmt = pj.MediaFormatAudio()
@@ -51,15 +50,10 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
         Each attribute is replaced in one step, so a callback sees the old or the new one.
         """
         self.name = name
-        self._skip = 0
         self._discard = False
         self._source = source
         self._sink = sink if isinstance(sink, FrameSink) else None
         self._tick = sink if isinstance(sink, TickSink) else None
-
-    def skip_frames(self, count: int) -> None:
-        """Main thread: drop the next `count` received audio frames (stale buffered audio)."""
-        self._skip = max(0, count)
 
     def discard_frames(self, discard: bool) -> None:
         """Main thread: drop (True) or pass on (False) every received frame from now on."""
@@ -69,9 +63,6 @@ class FramePort(pj.AudioMediaPort):  # type: ignore[misc]
         """Runs on the bridge clock thread: pass a received audio frame to the sink."""
         audio = frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO
         if self._discard:
-            return
-        if audio and self._skip:
-            self._skip -= 1
             return
         if self._tick is not None:
             pcm = read_vector(frame.buf) if audio else b""

@@ -41,12 +41,12 @@ def _gate() -> tuple[RecordingGate, Walls]:
 
 def _open_gate(gate: RecordingGate) -> None:
     gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
-    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+    gate.update(GateReason.MEDIA_CHANGED, stream="s1", media_confirmed=True)
 
 
 def test_opens_only_when_every_fact_allows() -> None:
     gate, walls = _gate()
-    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+    gate.update(GateReason.MEDIA_CHANGED, stream="s1", media_confirmed=True)
     assert not gate.is_open  # the disclosure has not been played
     gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
     assert gate.is_open and walls.connected
@@ -63,15 +63,38 @@ def test_closing_drops_the_admit_flag_before_disconnecting_the_taps() -> None:
     assert not walls.connected
 
 
-def test_a_resume_needs_fresh_media_confirmation() -> None:
+def test_a_resume_needs_a_stream_that_was_never_held() -> None:
     gate, _ = _gate()
     _open_gate(gate)
     gate.update(GateReason.HOLD_REQUESTED, hold_requested=True)
-    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)  # late news from before
+    gate.update(GateReason.MEDIA_CHANGED, stream="s2", media_confirmed=True)  # new while held
     gate.update(GateReason.RESUME_REQUESTED, hold_requested=False)
-    assert not gate.is_open
-    gate.update(GateReason.MEDIA_CHANGED, media_confirmed=True)
+    assert not gate.is_open  # nothing confirmed since the resume
+    gate.update(GateReason.MEDIA_CHANGED, stream="s1", media_confirmed=True)  # a refused resume
+    assert not gate.is_open and "no media stream that was never held" in gate.facts.blockers()
+    gate.update(GateReason.MEDIA_CHANGED, stream="s2", media_confirmed=True)
+    assert not gate.is_open  # s2 existed during the hold: it may hold buffered held audio
+    gate.update(GateReason.MEDIA_CHANGED, stream="s3", media_confirmed=True)
     assert gate.is_open
+    assert gate.tainted == {"s1", "s2"}
+
+
+def test_a_remote_hold_taints_the_stream_too() -> None:
+    gate, _ = _gate()
+    _open_gate(gate)
+    gate.update(GateReason.REMOTE_HOLD, remote_hold=True)
+    assert not gate.is_open
+    gate.update(GateReason.MEDIA_CHANGED, stream="s1", remote_hold=False, media_confirmed=True)
+    assert not gate.is_open
+    gate.update(GateReason.MEDIA_CHANGED, stream="s2", remote_hold=False, media_confirmed=True)
+    assert gate.is_open
+
+
+def test_no_known_stream_is_never_fresh() -> None:
+    gate, _ = _gate()
+    gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
+    gate.update(GateReason.MEDIA_CHANGED, stream="", media_confirmed=True)
+    assert not gate.is_open and not gate.facts.stream_fresh
 
 
 def test_blockers_name_every_closing_condition() -> None:
@@ -81,33 +104,48 @@ def test_blockers_name_every_closing_condition() -> None:
         "agent put the call on hold",
         "customer side is holding",
         "media not confirmed active",
+        "no media stream that was never held",
     ]
 
 
-events = st.lists(
-    st.tuples(st.sampled_from(list(GateReason)), st.sampled_from(FACTS), st.booleans()),
+STREAMS = ("s1", "s2", "s3", "s4")
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(list(GateReason)), st.sampled_from(FACTS), st.booleans()),
+        st.tuples(st.just(GateReason.MEDIA_CHANGED), st.just("stream"), st.sampled_from(STREAMS)),
+    ),
     max_size=60,
 )
 
 
 @settings(max_examples=400, deadline=None)
-@given(events)
+@given(steps)
 def test_never_open_while_a_closing_condition_holds(
-    sequence: list[tuple[GateReason, str, bool]],
+    sequence: list[tuple[GateReason, str, bool | str]],
 ) -> None:
     gate, walls = _gate()
     confirmed_since_intent = False
+    held_streams: set[str] = set()
     for reason, fact, value in sequence:
         intent_before = any(getattr(gate.facts, name) for name in INTENTS)
-        gate.update(reason, **{fact: value})
+        if fact == "stream":
+            assert isinstance(value, str)
+            gate.update(reason, stream=value)
+        else:
+            assert isinstance(value, bool)
+            changes: dict[str, bool] = {fact: value}
+            gate.update(reason, None, **changes)
         facts = gate.facts
         intent_now = any(getattr(facts, name) for name in INTENTS)
         if intent_now or (fact in INTENTS and value):
             confirmed_since_intent = False
         elif fact == "media_confirmed":
-            confirmed_since_intent = value
+            confirmed_since_intent = bool(value)
         elif intent_before:
             confirmed_since_intent = False
+        if intent_now or facts.remote_hold:
+            held_streams.add(facts.stream)
         # The gate, the taps and the facts always agree.
         assert gate.is_open == facts.may_record == walls.connected == gate.admits()
         if gate.is_open:
@@ -115,5 +153,7 @@ def test_never_open_while_a_closing_condition_holds(
             assert not facts.remote_hold and not intent_now
             # Media confirmed after the last intent was withdrawn, never before it.
             assert confirmed_since_intent
+            # ... on a stream that never existed while the call was held.
+            assert facts.stream and facts.stream not in held_streams
     for entry in walls.log:
         assert entry[1] is False  # the taps never moved while frames were admitted

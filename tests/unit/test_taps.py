@@ -57,17 +57,6 @@ def test_a_closed_gate_writes_nothing_and_counts_it() -> None:
     assert len(out) == 1 and asm.frames_accepted == 1
 
 
-def test_frames_buffered_before_reopening_are_skipped() -> None:
-    asm, out = _collect([True])
-    asm.set_slot_order(1, 2)
-    asm.skip_customer_frames(2)
-    for tick in range(1, 5):
-        asm.arrive("agent", _frame(tick))
-        asm.arrive("customer", _frame(100 + tick))
-    assert [s[1] for s in out] == [103, 104]  # the two stale customer frames never written
-    assert asm.frames_skipped == 2
-
-
 @given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=40), st.booleans())
 def test_pairs_never_mix_ticks(present: list[tuple[bool, bool]], agent_first: bool) -> None:
     asm, out = _collect([True])
