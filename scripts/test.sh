@@ -3,6 +3,7 @@
 # to pytest). Everything runs in a throwaway HOME and XDG_RUNTIME_DIR, on a private D-Bus session
 # with an unlocked gnome-keyring (a real Secret Service), with Qt offscreen and no stdin.
 # Exits non-zero if any step fails; pytest collecting no test (exit 5) is a failure.
+# The tools come from .venv-test (`bash scripts/setup.sh --test`), never from the runtime .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,10 @@ die() { printf 'test.sh: error: %s\n' "$*" >&2; exit 1; }
 
 if [[ -z ${_SOFTPHONE_TEST_INNER:-} ]]; then
     # --- outer: private folders, then re-run this script inside a private D-Bus session ---
-    [[ -x .venv/bin/python ]] || die ".venv is missing: run 'bash scripts/setup.sh' first"
+    [[ -x .venv-test/bin/pytest ]] ||
+        die ".venv-test is missing: run 'bash scripts/setup.sh --test' first"
     for tool in dbus-run-session gnome-keyring-daemon; do
-        command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run 'bash scripts/setup.sh'"
+        command -v "$tool" >/dev/null 2>&1 || die "$tool not found: run 'bash scripts/setup.sh --test'"
     done
     # Under /tmp, not $TMPDIR: unix socket paths below it (keyring, PulseAudio) must stay short.
     scratch=$(mktemp -d /tmp/softphone-test.XXXXXX)
@@ -38,12 +40,12 @@ fi
 
 # --- inner: on the private session bus ------------------------------------------------------
 printf '\n===== [setup] unlocking a throwaway gnome-keyring on a private D-Bus session =====\n'
-keyring_pw=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')
+keyring_pw=$(.venv-test/bin/python -c 'import secrets; print(secrets.token_hex(16))')
 printf '%s' "$keyring_pw" |
     gnome-keyring-daemon --unlock --components=secrets >/dev/null ||
     die "gnome-keyring-daemon --unlock failed"
 unset keyring_pw
-.venv/bin/python - <<'PY' || die "no working Secret Service on the private D-Bus session"
+.venv-test/bin/python - <<'PY' || die "no working Secret Service on the private D-Bus session"
 from softphone.config.credentials import backend_name, secure_backend
 
 backend = secure_backend()
@@ -60,7 +62,7 @@ step() {
     local name=$1
     shift
     local shown="$*"
-    printf '\n===== [%s] %s =====\n' "$name" "${shown/#run_pytest/.venv/bin/pytest}"
+    printf '\n===== [%s] %s =====\n' "$name" "${shown/#run_pytest/.venv-test/bin/pytest}"
     local rc=0
     "$@" </dev/null || rc=$?
     if ((rc != 0)); then
@@ -72,16 +74,16 @@ step() {
 
 run_pytest() {
     local rc=0
-    .venv/bin/pytest "$@" || rc=$?
+    .venv-test/bin/pytest "$@" || rc=$?
     if ((rc == 5)); then
         printf 'test.sh: pytest collected no tests: that is a failure\n' >&2
     fi
     return "$rc"
 }
 
-step "ruff check" .venv/bin/ruff check .
-step "ruff format" .venv/bin/ruff format --check .
-step "mypy" .venv/bin/mypy
+step "ruff check" .venv-test/bin/ruff check .
+step "ruff format" .venv-test/bin/ruff format --check .
+step "mypy" .venv-test/bin/mypy
 step "pytest" run_pytest "$@"
 
 if ((${#failed[@]} > 0)); then

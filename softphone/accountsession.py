@@ -18,6 +18,7 @@ from softphone.config.credentials import load_password
 from softphone.config.resolve import Settings
 from softphone.config.schema import AccountPolicy, SecurityPolicy
 from softphone.headless import engine_session, parse_hostport
+from softphone.reporttext import final_status
 from softphone.sip.engine import EngineConfig, SipEngine, SipError
 from softphone.sip.phone import AccountSpec, Phone
 from softphone.sip.security import TlsSettings
@@ -150,9 +151,9 @@ def call_failure(engine: SipEngine, plan: AccountPlan, status_code: int, reason:
     """One line for a failed call: its SIP status, and the TLS or SRTP cause if that was it."""
     cause = explain(engine, plan, status_code, reason)
     if cause is None:
-        return f"call failed: SIP {status_code} {reason}".rstrip()
+        return final_status(status_code, reason)
     if status_code == 488:
-        return f"call failed: SIP 488 {reason}: {cause}"
+        return f"{final_status(status_code, reason)}: {cause}"
     return f"call failed: {cause}"
 
 

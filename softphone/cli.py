@@ -4,39 +4,22 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from softphone.accountsession import (
-    RegistrationFailedError,
-    call_failure,
-    choose_account,
-    phone_session,
-)
+from softphone import callcommand, exitcodes
 from softphone.calls.events import DtmfMethod
-from softphone.calls.setup import prepare_setup
+from softphone.cliout import configure_logging, guarded, print_json, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
-from softphone.config.locations import default_recordings_dir
 from softphone.config.policy import load_effective_policy
 from softphone.config.preferences import load_preferences
 from softphone.config.problems import PolicyError
-from softphone.config.resolve import LOCKED, Settings, resolve
-from softphone.headless import (
-    Audio,
-    CallFailedError,
-    ScriptedCall,
-    Timetable,
-    resolve_path,
-)
+from softphone.config.resolve import Settings, resolve
+from softphone.headless import resolve_path
 from softphone.media.errors import AudioFileError
-from softphone.media.frames import FrameSink, FrameSource
-from softphone.media.sinks import NullSink, WavFileSink
-from softphone.media.sources import open_source, parse_source_spec
 from softphone.recordings import commands as recordings_commands
 from softphone.registercheck import (
     RegistrationReport,
@@ -44,18 +27,12 @@ from softphone.registercheck import (
     explicit_registrar_problem,
     register_policy_account,
 )
+from softphone.reporttext import registration_text
 from softphone.sip.engine import SipError
 
 log = logging.getLogger("softphone")
 
-EXIT_OK = 0
-EXIT_CALL_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_KEYRING = 3
-
-
-class UsageError(ValueError):
-    """Bad input from the command line; the message says what to give instead."""
+UsageError = callcommand.UsageError
 
 
 def _hold_spec(text: str) -> tuple[float, float]:
@@ -234,29 +211,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_audio(args: argparse.Namespace, settings: Settings) -> Audio:
-    spec = parse_source_spec(args.mic)
-    mic_dev: FrameSource | None = None
-    speaker_dev: FrameSink | None = None
-    if spec.kind == "device" or args.speaker == "device":
-        from softphone.media.device import open_device_audio  # noqa: PLC0415 - needs PortAudio
-
-        mic_dev, speaker_dev = open_device_audio(
-            spec.kind == "device",
-            args.speaker == "device",
-            input_name=settings.audio.input_device or None,
-            output_name=settings.audio.output_device or None,
-        )
-    mic = mic_dev or open_source(spec)
-    if speaker_dev is not None:
-        speaker = speaker_dev
-    elif args.speaker in ("null", "none"):
-        speaker = NullSink()
-    else:
-        speaker = WavFileSink(args.speaker)
-    return Audio(mic=mic, speaker=speaker)
-
-
 def _settings(args: argparse.Namespace) -> Settings:
     """The policy and preferences in force; a policy that cannot be used refuses all calls."""
     try:
@@ -267,88 +221,6 @@ def _settings(args: argparse.Namespace) -> Settings:
     for warning in (*policy.warnings, *settings.warnings):
         log.warning("%s", warning)
     return settings
-
-
-def _recordings_dir(option: str | None, settings: Settings) -> Path:
-    """Where this run records: the policy's directory, or --recordings where not locked."""
-    if option is not None:
-        if settings.sources.get("recording.directory") == LOCKED:
-            raise UsageError(
-                "recording.directory is locked by your administrator "
-                f"({settings.policy.describe()}); --recordings cannot change it"
-            )
-        return Path(option).expanduser().absolute()
-    directory = settings.recording.directory
-    if directory == default_recordings_dir():
-        directory.mkdir(parents=True, exist_ok=True)  # the per-user default is ours to create
-    return directory
-
-
-def _scripted(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    account = choose_account(settings, args.account)
-    recordings = _recordings_dir(args.recordings, settings)
-    # Before anything that can fail (devices, network): every start recovers what an
-    # interrupted run left behind.
-    setup = prepare_setup(
-        spec=settings.disclosure_in_force(),
-        recordings=recordings,
-        agent=getpass.getuser(),
-        retention_days=settings.policy.recording.retention_days,
-    )
-    audio = _open_audio(args, settings)
-    plan = Timetable(
-        holds=tuple(args.hold),
-        hangup_after=args.hangup_after,
-        dtmf=tuple(args.dtmf),
-        ring_timeout=getattr(args, "ring_timeout", 30.0),
-        answer_after=getattr(args, "answer_after", 0.0),
-    )
-    listen = args.listen if args.command == "answer" else args.bind
-    status, failure = EXIT_OK, None
-    session = phone_session(
-        account,
-        settings.policy.security,
-        listen,
-        log_level=args.sip_log_level,
-        cert=resolve_path(args.tls_cert),
-        key=resolve_path(args.tls_key),
-        answering=args.command == "answer",
-    )
-    try:
-        with session as (engine, phone, account_plan):
-            runner = ScriptedCall(engine, phone, audio, plan, setup)
-            try:
-                if args.command == "call":
-                    runner.place(phone.dial_uri(args.uri))
-                else:
-                    print(
-                        f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True
-                    )
-                    runner.take(args.wait, user=account.user if account else "agent")
-            except (CallFailedError, SipError) as exc:
-                status = EXIT_CALL_FAILED if isinstance(exc, CallFailedError) else EXIT_BAD_INPUT
-                failure = str(exc)
-                report = runner.report
-                if account_plan is not None and report.error is None and report.status_code:
-                    failure = call_failure(engine, account_plan, report.status_code, report.reason)
-    except RegistrationFailedError as exc:
-        print(f"softphone: {exc}", file=sys.stderr)
-        if args.json:
-            _print_report({"direction": args.command, "error": str(exc)}, True)
-        return EXIT_CALL_FAILED
-    finally:
-        audio.speaker.close()
-        close_mic = getattr(audio.mic, "close", None)  # a headset microphone has a stream
-        if callable(close_mic):
-            close_mic()
-    report = runner.report
-    if failure is not None:
-        report.error = failure
-        print(f"softphone: {failure}", file=sys.stderr)
-    if args.json or failure is None:
-        _print_report(report.as_json(), args.json)
-    return status
 
 
 def _register(args: argparse.Namespace) -> int:
@@ -369,9 +241,12 @@ def _register(args: argparse.Namespace) -> int:
     else:
         report = _register_explicit(args)
     if not report.registered:
-        print(f"softphone: {report.failure}", file=sys.stderr)
-    _print_report(report.as_json(), args.json)
-    return EXIT_OK if report.registered else EXIT_CALL_FAILED
+        say(report.failure)
+    if args.json:
+        print_json(report.as_json())
+    else:
+        print("\n".join(registration_text(report.as_json())), flush=True)
+    return exitcodes.OK if report.registered else exitcodes.FAILED
 
 
 def _register_explicit(args: argparse.Namespace) -> RegistrationReport:
@@ -398,32 +273,20 @@ def _register_explicit(args: argparse.Namespace) -> RegistrationReport:
     return report
 
 
-def _print_report(report: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(report, sort_keys=True), flush=True)
-        return
-    for key in sorted(report):
-        print(f"{key}: {report[key]}")
+def _recordings(args: argparse.Namespace) -> int:
+    if args.recordings:
+        directory = Path(args.recordings).expanduser().absolute()
+    else:
+        directory = _settings(args).recording.directory
+    return recordings_commands.run(args, directory)
 
 
-def _configure_logging(verbose: int) -> None:
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="softphone: %(name)s: %(message)s", stream=sys.stderr)
-    # pjsip's own lines repeat what the app already says in plain words; show them on -v.
-    logging.getLogger("softphone.sip.pjsip").setLevel(level if verbose else logging.CRITICAL)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; exit 0 on success, 1 when a call failed, 2 on bad input."""
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command in ("call", "answer"):
-            return _scripted(args)
+            return callcommand.run(args, _settings(args))
         if args.command == recordings_commands.COMMAND:
-            settings = _settings(args) if not args.dir else None
-            directory = settings.recording.directory if settings else Path(args.dir)
-            return recordings_commands.run(args, directory)
+            return _recordings(args)
         if args.command in config_commands.COMMANDS:
             return config_commands.run(args)
         if args.command == "register":
@@ -432,19 +295,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             from softphone.selftest import run_selftest  # noqa: PLC0415 - heavy, on demand
 
             return run_selftest(_settings(args).disclosure_in_force(), as_json=args.json)
-    except (SipError, AudioFileError, UsageError, ValueError, OSError) as exc:
-        print(f"softphone: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        raise  # the reader of our output went away: `guarded` ends quietly
+    except (SipError, AudioFileError, ValueError, OSError) as exc:
+        say(str(exc))
+        return exitcodes.BAD_INPUT
     except KeyringUnavailableError as exc:
-        print(f"softphone: {exc}", file=sys.stderr)
-        return EXIT_KEYRING
+        say(str(exc))
+        return exitcodes.KEYRING
     except CredentialError as exc:
-        print(f"softphone: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("softphone: interrupted", file=sys.stderr)
-        return EXIT_CALL_FAILED
-    return EXIT_BAD_INPUT
+        say(str(exc))
+        return exitcodes.BAD_INPUT
+    return exitcodes.BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit codes are those of `softphone.exitcodes` (docs/admin.md)."""
+
+    def command() -> int:
+        args = build_parser().parse_args(argv)
+        configure_logging(args.verbose)
+        return _dispatch(args)
+
+    return guarded(command)
 
 
 if __name__ == "__main__":

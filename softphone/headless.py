@@ -6,7 +6,7 @@ import contextlib
 import logging
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from softphone.calls.events import (
     CallDirection,
     CallState,
     CallStateChanged,
+    DisclosureFinished,
     DtmfMethod,
     DtmfReceived,
     Event,
@@ -24,6 +25,7 @@ from softphone.calls.events import (
 )
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.media.frames import FrameSink, FrameSource
+from softphone.reporttext import final_status, nothing_answered
 from softphone.sip.engine import EngineConfig, SipEngine, SipError
 from softphone.sip.phone import AccountSpec, Phone
 
@@ -65,6 +67,7 @@ class CallReport:
     refused_reinvites: list[dict[str, Any]] = field(default_factory=list)
     dtmf_received: list[dict[str, Any]] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
     recording_problems: list[str] = field(default_factory=list)
     recording: str | None = None
     metadata: str | None = None
@@ -88,9 +91,17 @@ class ScriptedCall:
     """Drives one call through the phone and the timetable, on the calling thread."""
 
     def __init__(
-        self, engine: SipEngine, phone: Phone, audio: Audio, plan: Timetable, setup: SessionSetup
+        self,
+        engine: SipEngine,
+        phone: Phone,
+        audio: Audio,
+        plan: Timetable,
+        setup: SessionSetup,
+        *,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
+        self._progress = progress or (lambda _text: None)
         self.phone = phone
         self.plan = plan
         self.report = CallReport(direction="outbound")
@@ -102,7 +113,7 @@ class ScriptedCall:
         self._remote_hold_since: float | None = None
         self._setup = setup
         self.session: CallSession | None = None
-        self._user = ""
+        self._user: str | None = None
         self._mic = phone.create_port("mic", source=audio.mic)
         self._speaker = phone.create_port("speaker", sink=audio.speaker)
         engine.subscribe(self._on_event)
@@ -115,18 +126,22 @@ class ScriptedCall:
         self._started = time.monotonic()
         return self._run()
 
-    def take(self, wait_s: float, user: str) -> CallReport:
-        """Wait up to `wait_s` for a call to `user`, answer it and follow the timetable.
+    def take(self, wait_s: float, user: str | None) -> CallReport:
+        """Wait up to `wait_s` for a call, answer it and follow the timetable.
 
-        Calls for other users (an extension scan, say) are refused with 404; a call the caller
-        abandons before it is answered is noted as missed and the wait goes on.
+        With `user` (a policy account's user), calls for other users (an extension scan, say)
+        are refused with 404; without, any call to this address is taken. A refused call is
+        said on standard error and kept in the report; a call the caller abandons before it
+        is answered is noted as missed. Either way the wait goes on.
         """
         self.report.direction = "inbound"
-        self._user = user
+        self._user = user.lower() if user else None
         deadline = time.monotonic() + wait_s
         while self.report.answered_at is None:
             if self._call is None and time.monotonic() >= deadline:
-                raise CallFailedError(f"no call arrived within {wait_s:g} s")
+                raise CallFailedError(
+                    nothing_answered(self.report.refused, self.report.missed, wait_s)
+                )
             self.engine.poll(POLL_MS)
             self._step(time.monotonic())
         return self._run()
@@ -147,9 +162,13 @@ class ScriptedCall:
     # --- the loop --------------------------------------------------------------------------
 
     def _run(self) -> CallReport:
-        while self._state is not CallState.DISCONNECTED:
-            self.engine.poll(POLL_MS)
-            self._step(time.monotonic())
+        try:
+            while self._state is not CallState.DISCONNECTED:
+                self.engine.poll(POLL_MS)
+                self._step(time.monotonic())
+        except KeyboardInterrupt:
+            self._hang_up_interrupted()
+            raise
         self.report.ended_at = self.report.ended_at or time.time()
         if self.report.answered_at is None:
             raise CallFailedError(_failure(self.report))
@@ -197,6 +216,7 @@ class ScriptedCall:
         assert self.session is not None and self.session.call_id == call
         self.report.holds.append([time.time()])
         self.session.hold()
+        self._progress(f"hold {len(self.report.holds)} of {len(self.plan.holds)}")
 
     def _resume(self, call: int) -> None:
         assert self.session is not None and self.session.call_id == call
@@ -207,6 +227,7 @@ class ScriptedCall:
             return
         if self.report.holds and len(self.report.holds[-1]) == 1:
             self.report.holds[-1].append(time.time())
+        self._progress(f"resume {len(self.report.holds)} of {len(self.plan.holds)}")
 
     # --- events ----------------------------------------------------------------------------
 
@@ -218,6 +239,8 @@ class ScriptedCall:
             return
         if self.session is not None:
             self.session.handle(event)
+        if isinstance(event, DisclosureFinished):
+            self._progress("the disclosure was played to its end")
         if isinstance(event, CallStateChanged):
             self._on_state(event)
         elif isinstance(event, MediaChanged):
@@ -228,15 +251,21 @@ class ScriptedCall:
             )
         elif isinstance(event, ReinviteAnswered) and event.refused:
             self.report.refused_reinvites.append(
-                {"status_code": event.status_code, "reason": event.reason, "at": time.time()}
+                {
+                    "request": event.kind.value,
+                    "status_code": event.status_code,
+                    "reason": event.reason,
+                    "at": time.time(),
+                }
             )
 
     def _on_incoming(self, event: IncomingCall) -> None:
-        if _user_of(event.local_uri) != self._user:
-            self.phone.reject(event.call_id, 404)  # not addressed to this phone's user
+        if self._user is not None and _user_of(event.local_uri) != self._user:
+            why = f"this phone takes calls for {self._user} only"
+            self._refuse(event, 404, why)
             return
         if self.report.direction != "inbound" or self._call is not None:
-            self.phone.reject(event.call_id, 486)  # one call at a time in a scripted run
+            self._refuse(event, 486, "a call is in progress (one call at a time)")
             return
         try:
             self.phone.ringing(event.call_id)
@@ -248,6 +277,36 @@ class ScriptedCall:
         self.report.remote_uri = event.remote_uri
         self._incoming_at = time.monotonic()
 
+    def _refuse(self, event: IncomingCall, status: int, why: str) -> None:
+        self.phone.reject(event.call_id, status)
+        self.report.refused.append(
+            {
+                "remote_uri": event.remote_uri,
+                "local_uri": event.local_uri,
+                "status_code": status,
+                "reason": why,
+                "at": time.time(),
+            }
+        )
+        log.warning(
+            "refused a call from %s to %s with SIP %d: %s",
+            event.remote_uri,
+            event.local_uri,
+            status,
+            why,
+        )
+
+    def _hang_up_interrupted(self, grace_s: float = 5.0) -> None:
+        """Ctrl-C: hang up and let the call end properly, so its recording is finished."""
+        self.report.error = "interrupted: the call was hung up"
+        if self._call is None:
+            return
+        self.phone.hangup(self._call)
+        deadline = time.monotonic() + grace_s
+        while self._state is not CallState.DISCONNECTED and time.monotonic() < deadline:
+            self.engine.poll(POLL_MS)
+        self.report.ended_at = self.report.ended_at or time.time()
+
     def _on_state(self, event: CallStateChanged) -> None:
         self._state = event.state
         self.report.remote_uri = event.remote_uri
@@ -257,9 +316,11 @@ class ScriptedCall:
         if event.state is CallState.CONFIRMED and self._answer_mono is None:
             self._answer_mono = time.monotonic()
             self.report.answered_at = time.time()
+            self._progress("answered; the customer hears the disclosure")
         elif event.state is CallState.DISCONNECTED and self._waiting_for_another(event):
             return
         elif event.state is CallState.DISCONNECTED:
+            self._progress("the call ended")
             self.report.ended_at = time.time()
             self._collect_outcome()
             self._on_remote_hold(False)
@@ -301,7 +362,7 @@ def _failure(report: CallReport) -> str:
     if report.error:
         return report.error
     if report.status_code:
-        return f"call failed: SIP {report.status_code} {report.reason}".rstrip()
+        return final_status(report.status_code, report.reason)
     return "call failed before any answer"
 
 

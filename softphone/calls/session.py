@@ -91,6 +91,7 @@ class CallSession:
         self.remote_uri = ""
         self.local_uri = ""
         self.sip_call_id = ""
+        self._resume_unanswered = False  # the peer has not answered the agent's last resume
         self._holding: dict[str, float] = {}  # kind of hold in progress -> since
         self._ended = False
         # Early media is not the call: the agent's microphone reaches nobody before the answer.
@@ -108,6 +109,7 @@ class CallSession:
     def resume(self) -> None:
         """Take the call off hold; the gate reopens only on the fresh media of the resume."""
         self.phone.resume(self.call_id)
+        self._resume_unanswered = True
         self.gate.update(GateReason.RESUME_REQUESTED, hold_requested=False)
         self._note_hold("local", False)
         self._sync_media()
@@ -163,8 +165,11 @@ class CallSession:
             self._note_hold("remote", True)
         elif isinstance(event, DisclosureFinished):
             self._on_disclosure_finished()
-        elif isinstance(event, ReinviteAnswered) and event.refused:
-            self._on_refused(event)
+        elif isinstance(event, ReinviteAnswered):
+            if event.kind is ReinviteKind.RESUME and event.status_code != 491:
+                self._resume_unanswered = False
+            if event.refused:
+                self._on_refused(event)
         elif isinstance(event, RecorderFailed):
             self.outcome.problems.append(f"recording stopped: {event.reason}")
             self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
@@ -181,6 +186,8 @@ class CallSession:
                 event.kind.value,
             )
         elif event.kind is ReinviteKind.RESUME and not self.gate.facts.hold_requested:
+            # The timeline must show why the audio stops here although the hold ended.
+            self._note_hold("resume-refused", True)
             self.outcome.problems.append(
                 f"the customer's side refused the resume ({answer}): nothing is recorded until "
                 "the call's media is renewed"
@@ -311,7 +318,8 @@ class CallSession:
             return
         call_id = self.call_id
         try:
-            paths = store.new_recording(self.sip_call_id, self.direction.value, time.time())
+            started = self.answered_at or time.time()  # both sides of a call name it alike
+            paths = store.new_recording(self.sip_call_id, self.direction.value, started)
             self.writer = RecordingWriter(
                 paths.partial, lambda why: self.engine.post(RecorderFailed(call_id, why))
             )
@@ -335,6 +343,8 @@ class CallSession:
         return self.assembler.frames_accepted * FRAME_SAMPLES / RATE
 
     def _open_walls(self) -> None:
+        if "resume-refused" in self._holding:
+            self._note_hold("resume-refused", False)
         if not self.muted:
             self.phone.connect_ports(self.mic, self._agent_tap)
         self.phone.tap_call(self.call_id, self._customer_tap)
@@ -371,6 +381,10 @@ class CallSession:
         """Close the gate for good, release the ports and finalize the recording."""
         if self._ended:
             return self.outcome
+        if self._resume_unanswered and not self.gate.facts.hold_requested:
+            self.outcome.problems.append(
+                "the customer's side never answered the resume: nothing was recorded after it"
+            )
         self.gate.update(GateReason.CALL_ENDED, ended=True)
         self._ended = True
         if self.playback is not None and not self.playback.finished:

@@ -23,6 +23,7 @@ def prepare_setup(
     recordings: Path | None,
     agent: str,
     retention_days: int | None = None,
+    group: str | None = None,
 ) -> SessionSetup:
     """Load the disclosure and open the store: recover interrupted recordings, expire old ones."""
     problems: list[str] = []
@@ -39,7 +40,7 @@ def prepare_setup(
         problems.append("nothing will be recorded: no recordings directory is configured")
     else:
         try:
-            store = RecordingStore(recordings)
+            store = RecordingStore(recordings, group=group, agent=agent)
             for recovered in store.recover():
                 log.warning("recovered an interrupted recording: %s", recovered)
             if retention_days is not None:

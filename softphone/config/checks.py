@@ -238,6 +238,11 @@ HOST = Text(
     pattern=re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]"),
 )
 NON_EMPTY = Text("a non-empty string", empty=False)
+GROUP_NAME = Text(
+    "the name of a local group, such as qa-reviewers",
+    empty=False,
+    pattern=re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?"),
+)
 DEVICE = Text('an audio device name, or "" for the system default')
 
 

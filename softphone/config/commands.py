@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from softphone import exitcodes
 from softphone.config.credentials import (
     CredentialError,
     KeyringUnavailableError,
@@ -37,14 +38,14 @@ from softphone.config.preferences import (
     reset_preference,
     set_preference,
 )
-from softphone.config.problems import ConfigError, PolicyError
+from softphone.config.problems import ConfigError, PolicyError, Problem
 from softphone.config.resolve import resolve
 from softphone.config.schema import Policy
 from softphone.config.show import as_json, policy_entries, preference_entries
 
-EXIT_OK = 0
-EXIT_INVALID = 2
-EXIT_KEYRING = 3
+EXIT_OK = exitcodes.OK
+EXIT_INVALID = exitcodes.BAD_INPUT
+EXIT_KEYRING = exitcodes.KEYRING
 COMMANDS = frozenset({"config", "account"})
 
 
@@ -95,6 +96,7 @@ def add_parsers(subparsers: Any) -> None:
     )
     check.add_argument("file", nargs="?", type=Path, help="policy file to check")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--json", action="store_true", help="print one JSON document")
     show = config_sub.add_parser("show", help="every key's value in force and where it came from")
     _policy_option(show)
     show.add_argument("--json", action="store_true", help="print one JSON document")
@@ -165,7 +167,7 @@ def main(argv: Sequence[str] | None = None, context: Context | None = None) -> i
 
 def _config(args: argparse.Namespace, ctx: Context) -> int:
     if args.config_command == "check":
-        return _check(args.file, args.strict, ctx)
+        return _check(args.file, args.strict, ctx, as_json_output=args.json)
     if args.config_command == "show":
         return _show(args.policy, args.json, ctx)
     if args.config_command == "unset":
@@ -178,29 +180,54 @@ def _config(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-def _check(file: Path | None, strict: bool, ctx: Context) -> int:
+def _check(file: Path | None, strict: bool, ctx: Context, *, as_json_output: bool = False) -> int:
+    problems: list[Problem]
     try:
         if file is not None:
             policy = load_policy(file, origin=FROM_FILE, default_recordings=ctx.default_recordings)
         else:
             policy = ctx.policy(None)
     except PolicyError as exc:
-        for problem in exc.problems:
-            ctx.out(str(problem))
-        errors = sum(p.severity == "error" for p in exc.problems)
-        ctx.out(
-            f"{errors} error{'s' * (errors != 1)}, {len(exc.problems) - errors} "
-            f"warning{'s' * (len(exc.problems) - errors != 1)}: the policy is invalid, and the "
+        problems = list(exc.problems)
+        errors = sum(p.severity == "error" for p in problems)
+        verdict = (
+            f"{errors} error{'s' * (errors != 1)}, {len(problems) - errors} "
+            f"warning{'s' * (len(problems) - errors != 1)}: the policy is invalid, and the "
             "softphone refuses to place or take calls until the errors are fixed"
         )
+        _report_check(ctx, as_json_output, problems, verdict, valid=False)
         return EXIT_INVALID
-    warnings = list(policy.warnings)
+    problems = list(policy.warnings)
     if file is None:
-        warnings += load_preferences(ctx.preferences).warnings
-    for warning in warnings:
-        ctx.out(str(warning))
-    ctx.out(_summary(policy, ctx))
-    return EXIT_INVALID if strict and warnings else EXIT_OK
+        problems += load_preferences(ctx.preferences).warnings
+    _report_check(ctx, as_json_output, problems, _summary(policy, ctx), valid=True)
+    return EXIT_INVALID if strict and problems else EXIT_OK
+
+
+def _report_check(
+    ctx: Context, as_json_output: bool, problems: list[Problem], verdict: str, *, valid: bool
+) -> None:
+    if not as_json_output:
+        for problem in problems:
+            ctx.out(str(problem))
+        ctx.out(verdict)
+        return
+    document = {
+        "valid": valid,
+        "summary": verdict,
+        "problems": [
+            {
+                "file": None if p.file is None else str(p.file),
+                "line": p.line,
+                "key": p.key,
+                "severity": p.severity,
+                "message": p.message,
+                "text": str(p),
+            }
+            for p in problems
+        ],
+    }
+    ctx.out(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def _summary(policy: Policy, ctx: Context) -> str:

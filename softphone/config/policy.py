@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from softphone.config.audiocheck import disclosure_audio_problem
 from softphone.config.checks import Flag, did_you_mean, show
 from softphone.config.filechecks import (
     loose_permission_problems,
@@ -173,7 +174,7 @@ def builtin_policy(resources: Path | None = None, default_recordings: Path | Non
     for language in BUILT_IN_LANGUAGES:
         key = ("disclosure", "languages", language)
         audio, text = folder / f"{language}.wav", folder / f"{language}.txt"
-        problem = readable_file_problem(audio)
+        problem = disclosure_audio_problem(audio)
         if problem is not None:
             out.error((*key, "audio"), f"{problem}; {incomplete}")
         purpose = _read_text(text, out, (*key, "purpose"), incomplete)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from softphone.config.audiocheck import disclosure_audio_problem
 from softphone.config.checks import (
     ACCOUNT_NAME,
+    GROUP_NAME,
     HOST,
     LANGUAGE_TAG,
     NON_EMPTY,
@@ -22,7 +24,7 @@ from softphone.config.checks import (
 )
 from softphone.config.filechecks import (
     ca_file_problem,
-    readable_file_problem,
+    group_problem,
     writable_directory_problem,
 )
 from softphone.config.reader import TableReader
@@ -201,7 +203,7 @@ def _read_language(tables: TableReader, language: str) -> DisclosureLanguage | N
         "purpose", Prose("the purpose of recording, as told to the customer"), required=True
     )
     t.report_unknown()
-    if audio is not None and (problem := readable_file_problem(audio)) is not None:
+    if audio is not None and (problem := disclosure_audio_problem(audio)) is not None:
         t.out.error(t.at("audio"), problem)
     if not language_ok or len(t.out.errors) > errors_before:
         return None
@@ -219,7 +221,10 @@ def read_recording(root: TableReader, default_dir: Path) -> tuple[RecordingPolic
         return RecordingPolicy(directory=default_dir), False
     directory = t.value("directory", AbsolutePath())
     days = t.value("retention_days", RETENTION_DAYS)
+    group = t.value("group", GROUP_NAME)
     t.report_unknown()
+    if group is not None and (problem := group_problem(group)) is not None:
+        t.out.error(t.at("group"), problem)
     if directory is not None:
         problem = writable_directory_problem(directory, may_create=False)
         if problem is not None:
@@ -229,7 +234,7 @@ def read_recording(root: TableReader, default_dir: Path) -> tuple[RecordingPolic
         if problem is not None:
             t.out.error(t.at("directory"), f"(default) {problem}")
     return (
-        RecordingPolicy(directory=directory or default_dir, retention_days=days or 90),
+        RecordingPolicy(directory=directory or default_dir, retention_days=days or 90, group=group),
         directory is not None,
     )
 

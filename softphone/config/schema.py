@@ -92,10 +92,15 @@ class DisclosurePolicy:
 
 @dataclass(frozen=True)
 class RecordingPolicy:
-    """Where recordings go by default and how long they are kept."""
+    """Where recordings go by default, how long they are kept, and which group may read them.
+
+    Without `group` recordings are private to the agent who made them (folders 0700, files
+    0600); with it, that group may read them (0750 and 0640), and no one else.
+    """
 
     directory: Path
     retention_days: int = 90
+    group: str | None = None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ def policy_entries(policy: Policy) -> list[Entry]:
         for name in ("id", "audio", "purpose"):
             add(("disclosure", "languages", language, name), getattr(entry, name))
     add(("recording", "retention_days"), policy.recording.retention_days)
+    add(("recording", "group"), policy.recording.group)
     security = policy.security
     add(("security", "tls_verify_server"), security.tls_verify_server)
     add(("security", "ca_file"), security.ca_file)

@@ -15,6 +15,8 @@ from softphone.media.sources import load_wav
 
 FloatArray = npt.NDArray[np.float64]
 
+_LEAD_S = 0.04  # how much earlier than a recording's start `follow` looks for a needle
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -191,17 +193,118 @@ def locate(
     silent haystack scores near 0.
     """
     h, n = _as_float(haystack), _as_float(needle)
-    max_lag = int(max_lag_s * rate)
     if n.size == 0 or h.size < n.size:
         return 0.0, 0.0
-    span = h[: n.size + max_lag]
+    found = _search(h, n, 0, int(max_lag_s * rate))
+    return found.position / rate, found.score
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where a piece of a needle fits best in a haystack, with the sums behind its score."""
+
+    position: int
+    dot: float
+    energy: float  # of the haystack window at `position`
+    needle_energy: float
+
+    @property
+    def score(self) -> float:
+        """Normalised correlation at `position`."""
+        return self.dot / float(np.sqrt(max(self.energy, 1e-12) * max(self.needle_energy, 1e-12)))
+
+
+def _search(h: FloatArray, n: FloatArray, lo: int, hi: int) -> _Placement:
+    """The best position of `n` in `h` among start positions lo..hi (clipped to fit)."""
+    lo, hi = max(lo, 0), min(hi, h.size - n.size)
+    needle_energy = float(np.sum(n**2))
+    if hi < lo or n.size == 0:
+        return _Placement(max(lo, 0), 0.0, 0.0, needle_energy)
+    span = h[lo : hi + n.size]
     size = 1 << int(np.ceil(np.log2(span.size + n.size)))
     corr = np.fft.irfft(np.fft.rfft(span, size) * np.conj(np.fft.rfft(n, size)), size)
-    lags = corr[: min(max_lag, span.size - n.size) + 1]
+    dots = corr[: hi - lo + 1]
     # Energy of each haystack window, for normalisation.
     cumulative = np.concatenate(([0.0], np.cumsum(span**2)))
-    energy = cumulative[n.size : n.size + lags.size] - cumulative[: lags.size]
-    norm = np.sqrt(np.maximum(energy, 1e-12) * float(np.sum(n**2)))
-    scores = lags / norm
+    energy = cumulative[n.size : n.size + dots.size] - cumulative[: dots.size]
+    scores = dots / np.sqrt(np.maximum(energy, 1e-12) * max(needle_energy, 1e-12))
     best = int(np.argmax(scores))
-    return best / rate, float(scores[best])
+    return _Placement(lo + best, float(dots[best]), float(energy[best]), needle_energy)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Where a reference (a disclosure, say) was heard in a recording whose timing may slip.
+
+    `start_s` and `end_s` are where its first and last sample fell in the recording; `scores`
+    holds the normalised correlation of each of its voiced chunks at that chunk's own position.
+    """
+
+    start_s: float
+    end_s: float
+    scores: tuple[float, ...]
+
+    @property
+    def worst(self) -> float:
+        """The score of the chunk heard worst (0.0 when no chunk could be scored)."""
+        return min(self.scores, default=0.0)
+
+
+def follow(
+    haystack: npt.NDArray[np.generic],
+    needle: npt.NDArray[np.generic],
+    rate: int,
+    *,
+    max_lag_s: float,
+    chunk_s: float = 0.2,
+    slip_s: float = 0.1,
+    quiet_db: float = -30.0,
+) -> Alignment:
+    """Follow `needle` through `haystack` chunk by chunk, allowing its timing to slip.
+
+    A receiver's jitter buffer conceals (inserts) or drops a frame or a few when packets come
+    late or in a burst: the content all arrives, but shifted by tens of milliseconds from the
+    slip on. A single correlation over the whole needle collapses at the first slip (one 20 ms
+    slip in the middle halves it). Here the needle's start is found within `max_lag_s`, then
+    each chunk of `chunk_s` is placed on its own within `slip_s` of where the previous one
+    ended, and a chunk may be split once, at any 20 ms boundary, into two parts placed apart.
+    Chunks more than `quiet_db` below the needle's mean level (pauses) are not scored.
+    """
+    n = _as_float(needle)
+    if n.size == 0:
+        return Alignment(0.0, 0.0, ())
+    # The recording may have begun a moment after the needle's first frame was sent (a
+    # receiver attaches its recorder as its media starts): silence in front lets that frame
+    # count as not heard instead of pushing the whole needle out of place.
+    lead = round(_LEAD_S * rate)
+    h = np.concatenate((np.zeros(lead), _as_float(haystack)))
+    found, _ = locate(h, n[: min(n.size, rate)], rate, max_lag_s + _LEAD_S)
+    offset = round(found * rate)  # padded haystack index minus needle index, as it stands
+    chunk, radius, step = round(chunk_s * rate), round(slip_s * rate), round(0.02 * rate)
+    quiet = float(np.mean(n**2)) * 10 ** (quiet_db / 10)
+    scores: list[float] = []
+    for begin in range(0, n.size, chunk):
+        part = n[begin : begin + chunk]
+        if float(np.mean(part**2)) < quiet:
+            continue
+        score, offset = _place(h, part, begin, offset, radius=radius, step=step)
+        scores.append(score)
+    return Alignment(found - _LEAD_S, (n.size + offset - lead) / rate, tuple(scores))
+
+
+def _place(
+    h: FloatArray, part: FloatArray, begin: int, offset: int, *, radius: int, step: int
+) -> tuple[float, int]:
+    """Score one chunk whole or split once; returns the score and the offset after it."""
+    centre = begin + offset
+    whole = _search(h, part, centre - radius, centre + radius)
+    best, after = whole.score, whole.position - begin
+    if best >= 0.95:
+        return best, after
+    for cut in range(step, part.size - step + 1, step):
+        a = _search(h, part[:cut], centre - radius, centre + radius)
+        b = _search(h, part[cut:], centre + cut - radius, centre + cut + radius)
+        joint = _Placement(0, a.dot + b.dot, a.energy + b.energy, a.needle_energy + b.needle_energy)
+        if joint.score > best:
+            best, after = joint.score, b.position - (begin + cut)
+    return best, after

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from softphone import exitcodes
 from softphone.recordings.catalog import Entry, find_recordings, verify
 
 COMMAND = "recordings"
@@ -17,12 +18,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(COMMAND, help="list recordings and check their integrity")
     actions = parser.add_subparsers(dest="recordings_action", required=True)
     for name, text in (
-        ("list", "every recording with its status, length, holds and disclosure"),
+        ("list", "every recording with its status, length, holds and disclosure id"),
         ("verify", "check each recording's audio against its SHA-256 and its evidence"),
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument(
-            "--dir",
+            "--recordings",
             metavar="DIR",
             help="the recordings directory (default: the policy's recording.directory)",
         )
@@ -48,12 +49,15 @@ def _summary(entry: Entry, problems: list[str] | None) -> dict[str, object]:
     return summary
 
 
-def run(args: argparse.Namespace, default_dir: Path) -> int:
-    """List or verify; `verify` exits 1 when any recording has a problem."""
-    root = Path(args.dir).expanduser().absolute() if args.dir else default_dir
+def _say(text: str) -> None:
+    print(f"softphone: {text}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace, root: Path) -> int:
+    """List or verify the recordings in `root`; `verify` exits 1 on any problem."""
     if not root.is_dir():
-        print(f"softphone: the recordings directory '{root}' does not exist", file=sys.stderr)
-        return 2
+        _say(f"the recordings directory '{root}' does not exist; give --recordings DIR")
+        return exitcodes.BAD_INPUT
     checking = args.recordings_action == "verify"
     failed = 0
     for entry in find_recordings(root):
@@ -66,12 +70,10 @@ def run(args: argparse.Namespace, default_dir: Path) -> int:
         line = (
             f"{summary.get('audio', summary['metadata'])}  {summary.get('status', '?')}  "
             f"{float(str(summary.get('duration_s', 0.0))):.1f} s  holds {summary.get('holds', '?')}"
+            f"  disclosure {summary.get('disclosure', '?')}"
         )
         problems_found = entry.problems if problems is None else problems
         print(line + "".join(f"\n    PROBLEM: {p}" for p in problems_found))
     if checking:
-        print(
-            f"{failed} recording(s) with problems" if failed else "all recordings verified",
-            file=sys.stderr,
-        )
-    return 1 if failed else 0
+        _say(f"{failed} recording(s) with problems" if failed else "all recordings verified")
+    return exitcodes.FAILED if failed else exitcodes.OK

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from softphone.recordings.access import create_file
+
 SCHEMA = "softphone.recording/1"
 CHANNEL_MAP = ("agent", "customer")
 
@@ -106,7 +108,8 @@ class RecordingMetadata:
 def write_metadata(path: Path, metadata: RecordingMetadata) -> None:
     """Replace the metadata file atomically (write, fsync, rename)."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    tmp.unlink(missing_ok=True)  # left by a write a crash cut short
+    with os.fdopen(create_file(tmp), "w", encoding="utf-8") as handle:
         json.dump(metadata.to_json(), handle, indent=2, sort_keys=True)
         handle.write("\n")
         handle.flush()

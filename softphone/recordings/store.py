@@ -1,8 +1,12 @@
 """The recordings directory: where each recording's files go, and recovery after a crash.
 
-Layout: ROOT/YYYY/MM/DD/<UTC stamp>-<direction>-<id>.wav with .json metadata beside it. While a
-call records, the audio is in <name>.partial.raw; a partial file found at start-up belongs to a
-call that a crash, kill or power cut interrupted, and is turned into a playable WAV then.
+Layout: ROOT/AGENT/YYYY/MM/DD/<start>-<direction>-<id>.wav with .json metadata beside it, where
+AGENT is the account that recorded, <start> the call's start (its answer) in UTC to the second,
+and <id> derived from the SIP Call-ID: both sides of one call name it alike. Each agent has a
+folder of their own, so agents who share a workstation (and ROOT) cannot read each other's
+recordings; `access` sets the modes. While a call records, the audio is in
+<name>.partial.raw; a partial file found at start-up belongs to a call that a crash, kill or
+power cut interrupted, and is turned into a playable WAV then.
 """
 
 from __future__ import annotations
@@ -10,11 +14,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from softphone.config.filechecks import group_problem, probe_directory
+from softphone.config.tomlfile import current_user
 from softphone.media.frames import RATE
+from softphone.recordings.access import make_folders
 from softphone.recordings.metadata import (
     AudioFacts,
     CallFacts,
@@ -45,9 +54,12 @@ class RecordingPaths:
 
 
 class RecordingStore:
-    """A recordings directory that must exist and be writable."""
+    """A recordings directory that must exist and take files; `agent`'s recordings go below it.
 
-    def __init__(self, root: Path) -> None:
+    `group` (the policy's `recording.group`) lets that local group read them.
+    """
+
+    def __init__(self, root: Path, *, group: str | None = None, agent: str | None = None) -> None:
         self.root = root
         if not root.is_absolute():
             raise StoreError(f"the recordings directory must be an absolute path, not '{root}'")
@@ -55,18 +67,21 @@ class RecordingStore:
             raise StoreError(
                 f"the recordings directory '{root}' does not exist; create it or fix the policy"
             )
-        if not os.access(root, os.W_OK | os.X_OK):
-            raise StoreError(
-                f"the recordings directory '{root}' is not writable for this user; "
-                "fix its permissions or the policy"
-            )
+        problem = probe_directory(root, checking=False)
+        if problem is not None:
+            raise StoreError(f"the recordings directory {problem}; fix it or the policy")
+        self.gid = _group_id(group)
+        self.folder = root / _safe(agent or current_user())
 
     def new_recording(self, call_id: str, direction: str, started: float) -> RecordingPaths:
-        """Reserve the file names of a new recording (creating the day's folder)."""
+        """Reserve the file names of a new recording (creating its day's folder).
+
+        `started` is when the call started (its answer): the name carries it, in UTC.
+        """
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
-        day = self.root / time.strftime("%Y/%m/%d", time.gmtime(started))
+        day = self.folder / time.strftime("%Y/%m/%d", time.gmtime(started))
         try:
-            day.mkdir(parents=True, exist_ok=True)
+            make_folders(day, self.root, self.gid)
         except OSError as exc:
             raise StoreError(f"cannot create '{day}': {exc.strerror}") from exc
         short = hashlib.sha256(call_id.encode()).hexdigest()[:10]
@@ -77,6 +92,16 @@ class RecordingStore:
             metadata=base.with_suffix(".json"),
         )
 
+    def own(self, pattern: str) -> Iterator[Path]:
+        """Files matching `pattern` anywhere below the root that this account owns."""
+        mine = os.getuid() if hasattr(os, "getuid") else None
+        for path in sorted(self.root.rglob(pattern)):
+            try:
+                if mine is None or path.stat().st_uid == mine:
+                    yield path
+            except OSError:
+                continue
+
     def expire(self, retention_days: int, now: float | None = None) -> list[Path]:
         """Delete recordings whose call ended more than `retention_days` ago; returns the audio.
 
@@ -85,7 +110,7 @@ class RecordingStore:
         """
         cutoff = (time.time() if now is None else now) - retention_days * 86400
         removed = []
-        for meta_path in sorted(self.root.rglob("*.json")):
+        for meta_path in self.own("*.json"):
             try:
                 metadata = read_metadata(meta_path)
             except MetadataError as exc:
@@ -104,7 +129,7 @@ class RecordingStore:
 
     def partials(self) -> list[Path]:
         """Partial recordings left behind by an interrupted run."""
-        return sorted(self.root.rglob(f"*{PARTIAL_SUFFIX}"))
+        return list(self.own(f"*{PARTIAL_SUFFIX}"))
 
     def recover(self) -> list[Path]:
         """Turn every partial recording into a WAV marked interrupted; returns the metadata."""
@@ -153,3 +178,19 @@ def _placeholder(audio_name: str, problem: str) -> RecordingMetadata:
         disclosure=DisclosureEvidence(unknown, unknown, unknown, unknown, 0.0),
         errors=[f"metadata missing at recovery: {problem}"],
     )
+
+
+def _group_id(group: str | None) -> int | None:
+    if group is None:
+        return None
+    problem = group_problem(group)
+    if problem is not None:
+        raise StoreError(f"recording.group: {problem}")
+    import grp  # noqa: PLC0415 - POSIX only, and group_problem said this is POSIX
+
+    return grp.getgrnam(group).gr_gid
+
+
+def _safe(name: str) -> str:
+    """An account name as a folder name: letters, digits, '.', '_' and '-' only."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "agent"

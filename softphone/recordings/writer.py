@@ -23,6 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from softphone.media.frames import RATE
+from softphone.recordings.access import create_file
 
 log = logging.getLogger("softphone.recorder")
 
@@ -73,7 +74,7 @@ class RecordingWriter:
         self._on_error = on_error
         try:
             # Our own descriptor, so the writer can fsync what libsndfile flushed.
-            self._fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+            self._fd = create_file(partial)
             self._file = _open_raw(self._fd, "w")
         except (sf.LibsndfileError, OSError) as exc:
             raise RecordingError(
@@ -160,22 +161,32 @@ def convert_partial(partial: Path, final: Path) -> FinishedAudio:
     """Turn a RAW partial recording into a WAV; whole frames only; removes the partial file."""
     whole = partial.stat().st_size // _BYTES_PER_FRAME
     tmp = final.with_name(final.name + ".tmp")
-    with (
-        partial.open("rb") as raw,
-        _open_raw(raw.fileno(), "r") as src,
-        sf.SoundFile(
-            tmp, "w", samplerate=RATE, channels=CHANNELS, subtype="PCM_16", format="WAV"
-        ) as dst,
-    ):
-        left = whole
-        while left > 0:
-            block = src.read(min(_BLOCK, left), dtype="int16", always_2d=True)
-            if block.shape[0] == 0:
-                break
-            dst.write(block)
-            left -= block.shape[0]
-    with tmp.open("rb+") as handle:
-        os.fsync(handle.fileno())
+    tmp.unlink(missing_ok=True)  # left by a conversion a crash cut short
+    fd = create_file(tmp)
+    try:
+        with (
+            partial.open("rb") as raw,
+            _open_raw(raw.fileno(), "r") as src,
+            sf.SoundFile(
+                fd,
+                "w",
+                samplerate=RATE,
+                channels=CHANNELS,
+                subtype="PCM_16",
+                format="WAV",
+                closefd=False,
+            ) as dst,
+        ):
+            left = whole
+            while left > 0:
+                block = src.read(min(_BLOCK, left), dtype="int16", always_2d=True)
+                if block.shape[0] == 0:
+                    break
+                dst.write(block)
+                left -= block.shape[0]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     os.replace(tmp, final)
     partial.unlink()
     return FinishedAudio(final, whole - max(left, 0), file_sha256(final))

@@ -70,4 +70,4 @@ def test_a_server_error_is_reported_with_its_status(start_peer: StartPeer) -> No
     peer = start_peer("--reject", "503")
     done = run_softphone(["call", f"sip:c@127.0.0.1:{peer.port}", "--mic", "silence", *BASE])
     assert done.returncode == 1
-    assert _one_clear_line(done.stderr) == "softphone: call failed: SIP 503 Service Unavailable"
+    assert _one_clear_line(done.stderr) == "softphone: call refused: SIP 503 Service Unavailable"

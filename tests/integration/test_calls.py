@@ -118,7 +118,7 @@ def test_rejected_call_exits_nonzero_with_the_sip_status(
     peer = start_peer("--reject", "486")
     done = run_softphone(_call(peer.port, compliance, "--mic", "silence", "--speaker", "null"))
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == "softphone: call failed: SIP 486 Busy Here"
+    assert done.stderr.strip().splitlines()[-1] == "softphone: call refused: SIP 486 Busy Here"
     assert "Traceback" not in done.stderr
     assert done.report["answered_at"] is None
     assert done.report["status_code"] == 486

@@ -133,7 +133,11 @@ def test_a_call_ended_during_the_disclosure_leaves_no_recording(
 ) -> None:
     peer = start_peer("--hangup-after", "0.6")
     done = run_softphone(_call(peer.uri_for(), compliance))
-    assert done.returncode == 0, done.stderr
+    # The call went through but was not recorded: a code of its own, and the reason said.
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.splitlines() == [
+        "softphone: not recorded: the call ended before the disclosure completed"
+    ]
     report = done.report
     assert report["recording"] is None and report["metadata"] is None
     assert report["disclosure"]["completed"] is False
@@ -221,15 +225,18 @@ def test_remote_hold_is_not_recorded(
     assert any(g["reason"] == "remote-hold" and g["state"] == "closed" for g in metadata["gate"])
 
 
-def test_a_corrupt_disclosure_means_no_recording_and_says_why(
+def test_a_corrupt_disclosure_refuses_calls_and_says_why(
     start_peer: StartPeer, compliance: Compliance
 ) -> None:
     audio = Path(compliance.policy.read_text().split('audio = "')[1].split('"')[0])
     audio.write_bytes(b"RIFF not really audio")
     peer = start_peer()
     done = run_softphone(_call(peer.uri_for(), compliance, "--hangup-after", "2"))
-    assert done.returncode == 0, done.stderr  # the call itself goes on
-    report = done.report
-    assert report["recording"] is None and report["disclosure"] is None
-    assert any("disclosure cannot be played" in p for p in report["recording_problems"])
+    # An unplayable disclosure makes the policy invalid: no call at all, rather than one that
+    # goes out without the disclosure.
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith("softphone: calls are refused: the admin policy cannot be used")
+    assert f"{audio} is not audio that can be decoded" in done.stderr
+    assert peer.named("incoming") == []
     assert compliance.recordings_made() == []

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.integration.conftest import Compliance
+from tests.integration.securepolicy import add_account
 from tests.integration.softphone_cli import Answering, StartPeer
 
 
@@ -66,18 +68,21 @@ def _final_statuses(sock: socket.socket) -> dict[str, int]:
 
 
 def test_malformed_invites_and_a_scan_leave_the_phone_able_to_answer(
-    start_peer: StartPeer, tmp_path: Path
+    start_peer: StartPeer, tmp_path: Path, compliance: Compliance
 ) -> None:
     svwar = shutil.which("sipvicious_svwar", path=str(Path(sys.executable).parent))
     assert svwar is not None, "sipvicious is a test dependency: pip install -e '.[test]'"
+    # The policy's account says which user this phone serves: calls for any other are refused.
+    add_account(compliance.policy, user="agent", transport="udp", srtp="off")
     with Answering(
         [
+            *compliance.args,
             "--mic",
             "silence",
             "--speaker",
             "null",
             "--hangup-after",
-            "1",
+            "2",
             "--json",
             "--wait",
             "60",

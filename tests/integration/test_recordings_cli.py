@@ -14,12 +14,12 @@ def test_list_and_verify_an_intact_and_an_altered_recording(tmp_path: Path) -> N
     altered = _record(tmp_path, "two")
     audio = altered.with_suffix(".wav")
     audio.write_bytes(audio.read_bytes()[:-2] + b"\x01\x02")
-    listed = run_softphone(["recordings", "list", "--dir", str(tmp_path), "--json"])
+    listed = run_softphone(["recordings", "list", "--recordings", str(tmp_path), "--json"])
     assert listed.returncode == 0, listed.stderr
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert {r["metadata"] for r in rows} == {str(intact), str(altered)}
     assert all(r["status"] == "complete" and r["disclosure"] == "d" for r in rows)
-    checked = run_softphone(["recordings", "verify", "--dir", str(tmp_path)])
+    checked = run_softphone(["recordings", "verify", "--recordings", str(tmp_path)])
     assert checked.returncode == 1
     assert "the file was altered" in checked.stdout
     assert checked.stdout.count("PROBLEM") == 1
@@ -27,6 +27,6 @@ def test_list_and_verify_an_intact_and_an_altered_recording(tmp_path: Path) -> N
 
 
 def test_a_missing_directory_is_named(tmp_path: Path) -> None:
-    done = run_softphone(["recordings", "list", "--dir", str(tmp_path / "nowhere")])
+    done = run_softphone(["recordings", "list", "--recordings", str(tmp_path / "nowhere")])
     assert done.returncode == 2
     assert "does not exist" in done.stderr

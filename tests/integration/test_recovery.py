@@ -98,7 +98,11 @@ def test_a_disk_that_fills_up_mid_call_stops_recording_not_the_call(
         check=False,
         stdin=subprocess.DEVNULL,
     )
-    assert proc.returncode == 0, proc.stderr  # the call went on to its planned end
+    # The call went on to its planned end, recorded only in part: the exit code says so, and
+    # standard error says why.
+    assert proc.returncode == 4, proc.stderr
+    assert "softphone: not recorded: recording stopped: writing " in proc.stderr
+    assert "check free disk space" in proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert 5.5 < report["ended_at"] - report["answered_at"] < 7.5
     assert any("recording stopped" in p for p in report["recording_problems"])

@@ -87,7 +87,7 @@ def test_an_srtp_mandatory_call_to_a_peer_without_srtp_fails_with_the_reason(
     done = _call(customer.port, compliance)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "softphone: call failed: SIP 488 Not Acceptable Here: the customer's side does not "
+        "softphone: call refused: SIP 488 Not Acceptable Here: the customer's side does not "
         'offer SRTP (encrypted audio), and this account requires it (srtp = "mandatory")'
     ]
     assert done.report["answered_at"] is None

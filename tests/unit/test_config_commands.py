@@ -258,3 +258,24 @@ def test_the_parsers_join_a_parent_command_line() -> None:
         True,
         None,
     )
+
+
+def test_check_json_for_scripts(files: Files) -> None:
+    path = write_policy(files, HEAD + 'transport = "sctp"\n' + MINIMAL)
+    code, out, _ = run(files, "config", "check", "--json", str(path))
+    assert code == EXIT_INVALID
+    doc = json.loads(out)
+    assert doc["valid"] is False
+    assert doc["summary"].startswith("1 error, 0 warnings: the policy is invalid")
+    [problem] = doc["problems"]
+    assert problem == {
+        "file": str(path),
+        "line": 5,
+        "key": "accounts[0].transport",
+        "severity": "error",
+        "message": 'expected one of udp, tcp, tls, got "sctp"',
+        "text": f'{path}:5: accounts[0].transport: expected one of udp, tcp, tls, got "sctp"',
+    }
+    code, out, _ = run(files, "config", "check", "--json", str(example_policy(files)))
+    assert code == EXIT_OK
+    assert json.loads(out)["valid"] is True

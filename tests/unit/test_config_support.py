@@ -6,6 +6,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from softphone.config.commands import Context
 from softphone.config.policy import load_policy
 
@@ -40,14 +42,15 @@ class Files:
         return Context(**fields)  # type: ignore[arg-type]
 
 
-def write_wav(path: Path, seconds: float = 0.1) -> None:
-    """A short silent 8 kHz mono WAV."""
+def write_wav(path: Path, seconds: float = 1.2) -> None:
+    """A playable disclosure stand-in: an 8 kHz mono WAV of a 440 Hz tone."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    samples = 0.3 * 32767 * np.sin(2 * np.pi * 440 * np.arange(int(8000 * seconds)) / 8000)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(8000)
-        out.writeframes(b"\0\0" * int(8000 * seconds))
+        out.writeframes(samples.astype("<i2").tobytes())
 
 
 def make_files(root: Path) -> Files:

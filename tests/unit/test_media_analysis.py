@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from softphone.media.analysis import (
     Segment,
     dominant_frequency,
+    follow,
+    locate,
     read_channels,
     read_mono,
     rms_db,
@@ -189,3 +191,53 @@ def test_read_mono_reports_an_unreadable_file(tmp_path: Path) -> None:
     path.write_text("not audio")
     with pytest.raises(AudioFileError, match="not a readable audio file"):
         read_mono(path)
+
+
+# --- following a reference through audio whose timing slips --------------------------------
+
+SPEECH = Path(__file__).resolve().parents[2] / "resources" / "disclosure" / "en.wav"
+
+
+def _speech(seconds: float) -> npt.NDArray[np.float64]:
+    data, rate = read_mono(SPEECH)
+    assert rate == RATE
+    return data[: int(seconds * RATE)]
+
+
+def test_follow_finds_speech_where_it_starts() -> None:
+    speech = _speech(2.0)
+    heard = np.concatenate((silence(0.3), speech, silence(0.5)))
+    found = follow(heard, speech, RATE, max_lag_s=1.0)
+    assert found.start_s == pytest.approx(0.3, abs=0.001)
+    assert found.end_s == pytest.approx(2.3, abs=0.001)
+    assert found.worst > 0.99
+
+
+def test_follow_survives_what_a_jitter_buffer_does_and_locate_does_not() -> None:
+    speech = _speech(3.0)
+    a, b, c = int(0.9 * RATE), int(1.7 * RATE), int(2.4 * RATE)
+    # 60 ms concealed (repeated) at 0.9 s, 20 ms dropped at 1.7 s, 10 ms dropped at 2.4 s
+    heard = np.concatenate(
+        (silence(0.05), speech[:a], speech[a - 960 : a], speech[a:b], speech[b + 320 : c],
+         speech[c + 160 :])
+    )  # fmt: skip
+    found = follow(heard, speech, RATE, max_lag_s=1.0, chunk_s=0.1)
+    assert found.worst >= 0.6
+    assert np.mean(np.array(found.scores) >= 0.6) == 1.0
+    assert found.end_s == pytest.approx(0.05 + 3.0 + 0.06 - 0.03, abs=0.02)
+    assert locate(heard, speech, RATE, 1.0)[1] < 0.6  # one correlation over it all collapses
+
+
+def test_follow_scores_other_audio_low() -> None:
+    speech = _speech(2.0)
+    other, _ = read_mono(SPEECH.with_name("nl.wav"))
+    assert follow(other[: speech.size], speech, RATE, max_lag_s=1.0, chunk_s=0.1).worst < 0.6
+    assert follow(sine(1000, 3.0), speech, RATE, max_lag_s=1.0).worst < 0.6
+    assert follow(silence(3.0), speech, RATE, max_lag_s=1.0).worst == pytest.approx(0.0, abs=1e-6)
+
+
+def test_follow_counts_what_never_arrived() -> None:
+    speech = _speech(2.0)
+    heard = np.concatenate((speech[:RATE], silence(1.0)))  # cut off after 1 s
+    scores = np.array(follow(heard, speech, RATE, max_lag_s=1.0, chunk_s=0.1).scores)
+    assert 0.5 < np.mean(scores >= 0.6) < 0.7  # half of it, give or take the piece at the cut

@@ -1,0 +1,178 @@
+"""`softphone call` and `softphone answer`: one scripted call as the policy allows, and its exit.
+
+Every reason the call is not recorded is said on standard error, as it becomes known, and the
+exit code tells a script: 0 the call went through and was recorded, 1 it failed or was refused,
+2 bad input, 4 it went through but was not recorded (or only in part), 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+
+from softphone import exitcodes
+from softphone.accountsession import RegistrationFailedError, call_failure, choose_account
+from softphone.accountsession import phone_session as open_phone
+from softphone.calls.setup import prepare_setup
+from softphone.cliout import print_json, say
+from softphone.config.filechecks import writable_directory_problem
+from softphone.config.locations import default_recordings_dir
+from softphone.config.resolve import LOCKED, Settings
+from softphone.headless import Audio, CallFailedError, CallReport, ScriptedCall, Timetable
+from softphone.headless import resolve_path as absolute
+from softphone.media.frames import FrameSink, FrameSource
+from softphone.media.sinks import NullSink, WavFileSink
+from softphone.media.sources import open_source, parse_source_spec
+from softphone.recordings.access import make_folders
+from softphone.recordings.metadata import MetadataError, read_metadata
+from softphone.reporttext import call_text
+from softphone.sip.engine import SipError
+
+
+class UsageError(ValueError):
+    """Bad input for the call; the message says what to give instead."""
+
+
+def recordings_dir(option: str | None, settings: Settings) -> Path:
+    """Where this run records: the policy's directory, or --recordings where not locked."""
+    if option is not None:
+        if settings.sources.get("recording.directory") == LOCKED:
+            raise UsageError(
+                "recording.directory is locked by your administrator "
+                f"({settings.policy.describe()}); --recordings cannot change it"
+            )
+        path = Path(option).expanduser().absolute()
+        problem = writable_directory_problem(path, may_create=False, checking=False)
+        if problem is not None:
+            raise UsageError(f"--recordings: {problem}; give a folder this account can write to")
+        return path
+    directory = settings.recording.directory
+    if directory == default_recordings_dir():
+        make_folders(directory)  # the per-user default is ours to create, private
+    return directory
+
+
+def open_audio(args: argparse.Namespace, settings: Settings) -> Audio:
+    """The microphone and speaker that --mic and --speaker name."""
+    spec = parse_source_spec(args.mic)
+    mic_dev: FrameSource | None = None
+    speaker_dev: FrameSink | None = None
+    if spec.kind == "device" or args.speaker == "device":
+        from softphone.media.device import open_device_audio  # noqa: PLC0415 - needs PortAudio
+
+        mic_dev, speaker_dev = open_device_audio(
+            spec.kind == "device",
+            args.speaker == "device",
+            input_name=settings.audio.input_device or None,
+            output_name=settings.audio.output_device or None,
+        )
+    mic = mic_dev or open_source(spec)
+    if speaker_dev is not None:
+        speaker = speaker_dev
+    elif args.speaker in ("null", "none"):
+        speaker = NullSink()
+    else:
+        speaker = WavFileSink(args.speaker)
+    return Audio(mic=mic, speaker=speaker)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Place (`call`) or take (`answer`) one call and follow the timetable; the exit code."""
+    account = choose_account(settings, args.account)
+    recordings = recordings_dir(args.recordings, settings)
+    # Before anything that can fail (devices, network): every start recovers what an
+    # interrupted run left behind. Problems found here are said now, as log warnings.
+    setup = prepare_setup(
+        spec=settings.disclosure_in_force(),
+        recordings=recordings,
+        agent=getpass.getuser(),
+        retention_days=settings.policy.recording.retention_days,
+        group=settings.policy.recording.group,
+    )
+    audio = open_audio(args, settings)
+    plan = Timetable(
+        holds=tuple(args.hold),
+        hangup_after=args.hangup_after,
+        dtmf=tuple(args.dtmf),
+        ring_timeout=getattr(args, "ring_timeout", 30.0),
+        answer_after=getattr(args, "answer_after", 0.0),
+    )
+    answering = args.command == "answer"
+    listen = args.listen if answering else args.bind
+    status, failure = exitcodes.OK, None
+    session = open_phone(
+        account,
+        settings.policy.security,
+        listen,
+        log_level=args.sip_log_level,
+        cert=absolute(args.tls_cert),
+        key=absolute(args.tls_key),
+        answering=answering,
+    )
+    try:
+        with session as (engine, phone, account_plan):
+            runner = ScriptedCall(engine, phone, audio, plan, setup)
+            try:
+                if answering:
+                    print(
+                        f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True
+                    )
+                    runner.take(args.wait, user=account.user if account else None)
+                else:
+                    runner.place(phone.dial_uri(args.uri))
+            except KeyboardInterrupt:
+                status, failure = exitcodes.INTERRUPTED, runner.report.error or "interrupted"
+            except (CallFailedError, SipError) as exc:
+                status = (
+                    exitcodes.FAILED if isinstance(exc, CallFailedError) else exitcodes.BAD_INPUT
+                )
+                failure = str(exc)
+                report = runner.report
+                if account_plan is not None and report.error is None and report.status_code:
+                    failure = call_failure(engine, account_plan, report.status_code, report.reason)
+    except RegistrationFailedError as exc:
+        say(str(exc))
+        if args.json:
+            print_json({"direction": args.command, "error": str(exc)})
+        return exitcodes.FAILED
+    finally:
+        audio.speaker.close()
+        close_mic = getattr(audio.mic, "close", None)  # a headset microphone has a stream
+        if callable(close_mic):
+            close_mic()
+    report = runner.report
+    if failure is not None:
+        report.error = failure
+        say(failure)
+    unrecorded = _unrecorded(report, setup.problems)
+    for reason in unrecorded:
+        say(f"not recorded: {reason}")
+    if args.json:
+        print_json(report.as_json())
+    elif failure is None:
+        print("\n".join(call_text(report.as_json())), flush=True)
+    partial = bool(report.recording_problems) or not _recorded(report)
+    if status == exitcodes.OK and report.answered_at is not None and partial:
+        return exitcodes.NOT_RECORDED  # not recorded, or only in part: stderr said why
+    return status
+
+
+def _unrecorded(report: CallReport, said: tuple[str, ...]) -> list[str]:
+    """The reasons the call was not (fully) recorded that were not said when they arose."""
+    if report.answered_at is None:
+        return []
+    reasons = [p for p in report.recording_problems if p not in said]
+    if not reasons and not _recorded(report) and not said:
+        reasons.append("no recording was made")
+    return reasons
+
+
+def _recorded(report: CallReport) -> bool:
+    """Whether the call left a complete recording (a recording that failed mid-call did not)."""
+    if report.recording is None or report.metadata is None:
+        return False
+    try:
+        return read_metadata(Path(report.metadata)).status != "failed"
+    except MetadataError:
+        return False

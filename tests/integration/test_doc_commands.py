@@ -1,0 +1,372 @@
+"""Every command shown in a code block of README.md, docs/admin.md and docs/qa.md, run for real.
+
+A command the docs show must have a runner here (the first test fails otherwise), and each
+runner runs it, word for word where it can, and checks the outcome the docs promise. What a test
+machine cannot have is substituted, and only that: the machine's own folders (/etc/softphone,
+/usr/share/softphone, /var/lib/softphone, /srv) live under a throwaway root; addresses such as
+203.0.113.7, pbx.example.com or 0.0.0.0:5060 are peers on 127.0.0.1; the policy in force is
+named by SOFTPHONE_POLICY (a test may not write /etc/softphone/policy.toml); a call's times are
+shortened and its audio, the headset by default, is a tone. The example policy's accounts
+point at servers that do not exist, so `account` and `register --account` use a second policy
+whose account `office` registers with a local SIPp registrar.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pty
+import select
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from softphone.media.frames import RATE
+from softphone.peerproc import CustomerPeer
+from tests.doccheck import REPO, _example_root, doc_commands
+from tests.integration.conftest import DISCLOSURE_HZ, DISCLOSURE_S, write_policy
+from tests.integration.sipp import SippPeer
+from tests.unit.test_recordings_catalog import _record
+
+PASSWORD = "correct horse battery staple"
+FAST = "--mic tone:1000 --speaker null --bind 127.0.0.1:0"
+
+
+@dataclass
+class Sandbox:
+    """A throwaway machine: its root, an agent's home, the policies, the environment."""
+
+    root: Path
+    home: Path
+    lab_policy: Path  # the policy in force: a short disclosure, `office` at a local registrar
+    env: dict[str, str]
+
+    def path(self, text: str) -> str:
+        """The command with the machine's folders moved under the sandbox root."""
+        for folder in ("/etc/softphone", "/usr/share/softphone", "/var/lib/softphone", "/srv"):
+            text = text.replace(f" {folder}", f" {self.root}{folder}")
+        return text
+
+    def bash(
+        self,
+        command: str,
+        *,
+        stdin: str | None = None,
+        timeout: float = 120,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a shell command line in which `softphone` is this checkout's command."""
+        script = f'softphone() {{ "{sys.executable}" -m softphone.cli "$@"; }}\n{command}\n'
+        return subprocess.run(
+            ["bash", "-c", script],
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=cwd or self.root,
+            env=self.env,
+            check=False,
+        )
+
+    def ok(self, command: str, **options: object) -> subprocess.CompletedProcess[str]:
+        """Run it; it must exit 0 without a traceback."""
+        done = self.bash(command, **options)  # type: ignore[arg-type]
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    root = tmp_path / "machine"
+    root.mkdir()
+    _example_root(root)  # /etc/softphone/policy.toml and the files it names, under root
+    home = root / "home" / "agent7"
+    folder = root / "lab"
+    folder.mkdir()
+    t = np.arange(int(DISCLOSURE_S * RATE)) / RATE
+    tone = 0.3 * np.sin(2 * np.pi * DISCLOSURE_HZ * t)
+    sf.write(folder / "disclosure.wav", tone, RATE, subtype="PCM_16")
+    lab = write_policy(folder, folder / "disclosure.wav", root / "var/lib/softphone/recordings")
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(REPO),
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        SOFTPHONE_POLICY=str(lab),
+        PW=PASSWORD,
+    )
+    (root / "srv/recordings").mkdir(parents=True)
+    yield Sandbox(root, home, lab, env)
+    subprocess.run(
+        [sys.executable, "-m", "softphone.cli", "account", "delete-password", "office"],
+        env=env, capture_output=True, timeout=60, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _with_office(sb: Sandbox, registrar_port: int) -> None:
+    """Give the policy in force the account `office`, registering at 127.0.0.1:PORT."""
+    with sb.lab_policy.open("a", encoding="utf-8") as out:
+        out.write(
+            f'\n[[accounts]]\nname = "office"\nregistrar = "sip:127.0.0.1:{registrar_port}"\n'
+            'user = "agent042"\ntransport = "udp"\nsrtp = "off"\n'
+        )
+
+
+# --- set-up (README) --------------------------------------------------------------------------
+
+
+def _runtime_setup(sb: Sandbox, command: str) -> None:
+    venv = REPO / ".venv" / "bin" / "python"
+    probe = (
+        "import importlib.util as u, sys; "
+        "sys.exit(any(u.find_spec(m) for m in ('pytest', 'keyrings')))"
+    )
+    if not venv.exists() or subprocess.run([venv, "-c", probe], check=False).returncode != 0:
+        pytest.skip(".venv here is not the runtime install of `setup.sh` (CI's fresh clone has it)")
+    done = sb.ok(command, cwd=REPO, timeout=900)
+    assert "result: PASS" in done.stdout, done.stdout
+    # The runtime install has none of the test tools.
+    assert subprocess.run([venv, "-c", probe], check=False).returncode == 0
+
+
+def _ci_runs_it(sb: Sandbox, command: str) -> None:
+    lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert lines[-1] == command  # CI runs exactly this line, so it is run on every change
+
+
+# --- calls (README) ---------------------------------------------------------------------------
+
+
+def _peer(tmp: Path, *args: str) -> CustomerPeer:
+    return CustomerPeer(["--listen", "127.0.0.1:0", "--max-seconds", "40", *args], tmp)
+
+
+def _call(sb: Sandbox, command: str) -> None:
+    with _peer(sb.root, "--play", "tone:440") as peer:
+        line = command.replace("203.0.113.7", f"127.0.0.1:{peer.port}")
+        line = line.replace("--hold 5:3 --hangup-after 20", "--hold 2:1 --hangup-after 4")
+        done = sb.ok(f"{line} {FAST}")
+        peer.finish()
+    report = done.stdout.strip().splitlines()[-1]
+    assert '"recording": "' in report and '"holds": [[' in report, report
+
+
+def _answer(sb: Sandbox, command: str) -> None:
+    line = sb.path(command).replace("0.0.0.0:5060", "127.0.0.1:0")
+    line += " --mic silence --speaker null --hangup-after 2 --wait 30"
+    script = f'softphone() {{ "{sys.executable}" -m softphone.cli "$@"; }}\n{line}\n'
+    with subprocess.Popen(
+        ["bash", "-c", script], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=sb.env, cwd=sb.root,
+    ) as proc:  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
+            assert first.startswith("listening on 127.0.0.1:"), first
+            port = int(first.strip().rsplit(":", 1)[1])
+            with _peer(sb.root, "--call", f"sip:anyone@127.0.0.1:{port}") as peer:
+                out, err = proc.communicate(timeout=60)
+                peer.finish()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, err
+    assert list((sb.root / "srv/recordings").rglob("*.wav")), out + err
+
+
+def _register_explicit(sb: Sandbox, command: str) -> None:
+    keys = {"user": "1001", "password": PASSWORD}
+    with SippPeer("registrar_digest", keys=keys, workdir=sb.root / "sipp", timeout_s=30) as reg:
+        line = command.replace("sip:pbx.example.com", f"sip:127.0.0.1:{reg.port}")
+        done = sb.ok(f"{line} --bind 127.0.0.1:0", stdin=PASSWORD + "\n")
+        reg.wait(15)
+    assert done.stdout.startswith(f"registered sip:1001@127.0.0.1:{reg.port} at "), done.stdout
+
+
+def _register_account(sb: Sandbox, command: str) -> None:
+    keys = {"user": "agent042", "password": PASSWORD}
+    with SippPeer("registrar_digest", keys=keys, workdir=sb.root / "sipp", timeout_s=30) as reg:
+        _with_office(sb, reg.port)
+        sb.ok("printf '%s\\n' \"$PW\" | softphone account set-password office --stdin")
+        done = sb.ok(f"{command} --bind 127.0.0.1:0")
+        reg.wait(15)
+    last = done.stdout.strip().splitlines()[-1]
+    if command.endswith("--json"):
+        assert '"registered": true' in last, last
+    else:
+        assert done.stdout.startswith("account office: registered sip:agent042@"), done.stdout
+
+
+def _selftest(sb: Sandbox, command: str) -> None:
+    shown = command.replace(" [--json]", " --json")
+    done = sb.ok(shown)
+    assert "result: PASS" in done.stdout, done.stdout
+    if "--json" in shown:
+        assert done.stdout.strip().splitlines()[-1].startswith('{"checks": ')
+
+
+# --- configuration and passwords (admin.md) ---------------------------------------------------
+
+
+def _config(sb: Sandbox, command: str) -> None:
+    line = sb.path(command)
+    example = str(sb.root / "etc/softphone/policy.toml")
+    line = line.replace("FILE", example).replace("/path/to/policy.toml", example)
+    done = sb.ok(line)
+    assert done.stdout.strip(), done.stderr
+
+
+def _set_password_at_a_terminal(sb: Sandbox, command: str) -> None:
+    _with_office(sb, 5060)
+    argv = [sys.executable, "-m", "softphone.cli", *command.split()[1:]]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the softphone at a terminal, asking twice without echo
+        os.execve(sys.executable, argv, sb.env)
+    seen = b""
+    try:
+        for _ in range(2):
+            seen += _read(fd, until=b": ")
+            os.write(fd, PASSWORD.encode() + b"\n")
+        seen += _read(fd)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert PASSWORD.encode() not in seen  # it never echoed
+    assert b"stored the SIP password of account office in the OS keyring" in seen, seen
+
+
+def _read(fd: int, until: bytes | None = None) -> bytes:
+    """What the terminal shows, up to `until` (or until the program exits)."""
+    data = b""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (until and data.endswith(until)):
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the program exited and closed the terminal
+            chunk = b""
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _set_password_from_stdin(sb: Sandbox, command: str) -> None:
+    _with_office(sb, 5060)
+    done = sb.ok(command)
+    assert "stored the SIP password of account office in the OS keyring" in done.stdout
+
+
+def _delete_password(sb: Sandbox, command: str) -> None:
+    _set_password_from_stdin(
+        sb, "printf '%s\\n' \"$PW\" | softphone account set-password office --stdin"
+    )
+    done = sb.ok(command)
+    assert done.stdout.startswith("removed the SIP password of account office")
+
+
+# --- deployment (admin.md) --------------------------------------------------------------------
+
+
+def _install(sb: Sandbox, command: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the deployment commands run as root, as admin.md says")
+    for name in ("nl.wav", "en.wav"):
+        shutil.copy(REPO / "resources" / "disclosure" / name, sb.root / name)
+    (sb.root / "company-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    shutil.copy(sb.root / "etc/softphone/policy.toml", sb.root / "policy.toml")
+    group = grp.getgrgid(os.getegid()).gr_name  # a workstation has "agents"; this one may not
+    words = sb.path(command).replace("-g agents", f"-g {group}").split()
+    sb.ok(" ".join(words))
+    mode = int(words[words.index("-m") + 1], 8)
+    operands, value = [], False
+    for word in words[1:]:
+        if value or word.startswith("-"):
+            value = word in OPTIONS  # the next word is this option's value
+            continue
+        operands.append(word)
+    target = Path(operands[-1])
+    if "-d" in words:
+        placed = [target]
+    elif target.is_dir():
+        placed = [target / Path(source).name for source in operands[:-1]]
+    else:
+        placed = [target]
+    for path in placed:
+        assert stat.S_IMODE(path.stat().st_mode) == mode, (command, path)
+
+
+OPTIONS = ("-m", "-o", "-g")
+
+
+# --- recordings (qa.md) -----------------------------------------------------------------------
+
+
+def _recordings(sb: Sandbox, command: str) -> None:
+    _record(sb.root / "var/lib/softphone/recordings", "c1")
+    done = sb.ok(command)
+    if command.endswith("verify"):
+        assert done.stderr.strip() == "softphone: all recordings verified", done.stderr
+    else:
+        assert "complete" in done.stdout, done.stdout
+        assert ('"disclosure": "d"' if "--json" in command else "disclosure d") in done.stdout
+
+
+RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
+    "bash scripts/setup.sh && .venv/bin/softphone selftest": _runtime_setup,
+    "bash scripts/setup.sh --test && bash scripts/test.sh": _ci_runs_it,
+    "softphone call sip:customer@203.0.113.7 --hold 5:3 --hangup-after 20 --json": _call,
+    "softphone answer --listen 0.0.0.0:5060 --recordings /srv/recordings": _answer,
+    "softphone register sip:pbx.example.com --user 1001 --password-stdin": _register_explicit,
+    "softphone selftest --json": _selftest,
+    "softphone selftest": _selftest,
+    "softphone selftest [--json]": _selftest,
+    "softphone config check /etc/softphone/policy.toml": _config,
+    "softphone config check": _config,
+    "softphone config check --strict FILE": _config,
+    "softphone config check --strict /path/to/policy.toml": _config,
+    "softphone config show": _config,
+    "softphone account set-password office": _set_password_at_a_terminal,
+    "printf '%s\\n' \"$PW\" | softphone account set-password office --stdin": (
+        _set_password_from_stdin
+    ),
+    "softphone account delete-password office": _delete_password,
+    "softphone register --account office": _register_account,
+    "softphone register --account office --json": _register_account,
+    "install -d -m 0755 /usr/share/softphone/disclosure": _install,
+    "install -m 0644 nl.wav en.wav /usr/share/softphone/disclosure/": _install,
+    "install -m 0644 company-ca.pem /etc/softphone/company-ca.pem": _install,
+    "install -d -m 0770 -g agents /var/lib/softphone/recordings": _install,
+    "install -d -m 0755 -o root -g root /etc/softphone": _install,
+    "install -m 0644 -o root -g root policy.toml /etc/softphone/policy.toml": _install,
+    "softphone recordings list": _recordings,
+    "softphone recordings list --json": _recordings,
+    "softphone recordings verify": _recordings,
+}
+
+
+def test_every_command_shown_in_the_docs_has_a_runner() -> None:
+    shown = doc_commands()
+    missing = {c: where for c, where in shown.items() if c not in RUNNERS}
+    assert missing == {}, "add a runner for each command the docs show"
+    assert set(RUNNERS) <= set(shown), "a runner for a command the docs no longer show"
+
+
+@pytest.mark.parametrize("command", sorted(RUNNERS))
+def test_the_command_runs_as_the_docs_say(sandbox: Sandbox, command: str) -> None:
+    RUNNERS[command](sandbox, command)

@@ -1,0 +1,62 @@
+"""Call and registration reports in plain words when `--json` is not given: no Python dicts."""
+
+from __future__ import annotations
+
+from softphone.headless import CallReport
+from softphone.reporttext import call_text, registration_text
+
+
+def test_a_recorded_call_in_words() -> None:
+    report = CallReport(
+        direction="outbound",
+        remote_uri="sip:customer@203.0.113.7",
+        call_id="abc@host",
+        answered_at=1_796_157_254.0,
+        ended_at=1_796_157_284.5,
+        holds=[[1_796_157_259.0, 1_796_157_262.0]],
+        recording="/r/a.wav",
+        metadata="/r/a.json",
+        disclosure={"id": "builtin-nl", "language": "nl", "completed": True,
+                    "frames_played": 766, "rtp_packets_sent": 766},
+    )  # fmt: skip
+    assert call_text(report.as_json()) == [
+        "outbound call to sip:customer@203.0.113.7",
+        "  Call-ID abc@host",
+        "  answered 2026-12-01 20:34:14 UTC, ended after 30.5 s",
+        "  held 1 time: at 5.0 s for 3.0 s",
+        "  disclosure builtin-nl (nl) played completely: 766 frames, 766 RTP packets",
+        "  recording: /r/a.wav",
+        "  metadata: /r/a.json",
+    ]
+
+
+def test_an_unrecorded_inbound_call_says_so() -> None:
+    report = CallReport(direction="inbound", remote_uri="<sip:c@x>", answered_at=10.0, ended_at=11)
+    report.refused.append(
+        {
+            "remote_uri": "<sip:m@y>",
+            "status_code": 404,
+            "reason": "this phone takes calls for a only",
+        }
+    )
+    lines = call_text(report.as_json())
+    assert lines[0] == "inbound call from <sip:c@x>"
+    assert "  not recorded (standard error says why)" in lines
+    assert (
+        lines[-1]
+        == "  refused a call from <sip:m@y> with SIP 404: this phone takes calls for a only"
+    )
+    assert not any("{" in line or "None" in line for line in lines)
+
+
+def test_a_registration_in_words() -> None:
+    report = {
+        "registrar": "sip:pbx", "aor": "sip:alice@pbx", "registered": True, "status_code": 200,
+        "reason": "OK", "unregistered": True, "attempts": [{}, {}], "account": None,
+        "transport": "udp",
+    }  # fmt: skip
+    assert registration_text(report) == [
+        "registered sip:alice@pbx at sip:pbx (SIP 200 OK)",
+        "  the registration was removed again",
+        "  transport udp, answered 2 times",
+    ]
