@@ -15,39 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 
-from softphone.media.frames import RATE
-from tests.integration.conftest import DISCLOSURE_HZ, DISCLOSURE_S, write_policy
+from tests.integration.policies import Compliance, tone_policy
 
 REPO = Path(__file__).resolve().parents[1]
 FRAME_S = 0.02
 """One conference-bridge frame (20 ms): the unit of "frames written" and "frames lost"."""
 
 
-@dataclass(frozen=True)
-class Policy:
-    """An admin policy with the integration tests' short disclosure, and its recordings folder."""
-
-    path: Path
-    recordings: Path
-    disclosure_s: float
-
-    @property
-    def args(self) -> list[str]:
-        """Command-line options that make `softphone call/answer` use this policy."""
-        return ["--policy", str(self.path)]
-
-
-def short_disclosure_policy(folder: Path) -> Policy:
-    """Write the tests' policy: a 1.2 s 700 Hz disclosure and an empty recordings folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    audio = folder / "disclosure.wav"
-    t = np.arange(int(DISCLOSURE_S * RATE)) / RATE
-    sf.write(audio, 0.3 * np.sin(2 * np.pi * DISCLOSURE_HZ * t), RATE, subtype="PCM_16")
-    recordings = folder / "recordings"
-    recordings.mkdir(exist_ok=True)
-    return Policy(write_policy(folder, audio, recordings), recordings, DISCLOSURE_S)
+Policy = Compliance  # the integration tests' policy: a short tone disclosure, a recordings folder
+short_disclosure_policy = tone_policy
 
 
 def child_env(home: Path) -> dict[str, str]:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 
-from softphone.media.frames import RATE
 from softphone.peerproc import CustomerPeer
+from tests.integration.policies import (
+    BUILTIN_ENGLISH_DISCLOSURE,
+    DISCLOSURE_HZ,
+    DISCLOSURE_S,
+    Compliance,
+    tone_policy,
+    write_policy,
+)
+from tests.integration.rtpcapture import RtpCapture
+
+__all__ = ["DISCLOSURE_HZ", "DISCLOSURE_S", "Compliance", "write_policy"]  # tests import these
 
 
 @pytest.fixture
@@ -30,58 +37,26 @@ def start_peer(tmp_path: Path) -> Iterator[Callable[..., CustomerPeer]]:
         peer.stop()
 
 
-@dataclass(frozen=True)
-class Compliance:
-    """An admin policy with a short, recognisable disclosure and its recordings directory."""
-
-    policy: Path
-    recordings: Path
-    disclosure_s: float
-
-    @property
-    def args(self) -> list[str]:
-        """Command-line options that make `softphone call/answer` use this policy."""
-        return ["--policy", str(self.policy)]
-
-    def recordings_made(self) -> list[Path]:
-        """Every file in the recordings directory."""
-        return sorted(p for p in self.recordings.rglob("*") if p.is_file())
-
-
-DISCLOSURE_HZ = 700.0  # the test disclosure is this tone, so FFT can find it in what was heard
-DISCLOSURE_S = 1.2
-
-
-def write_policy(folder: Path, audio: Path, recordings: Path) -> Path:
-    """A complete admin policy whose disclosure is `audio`."""
-    policy = folder / "policy.toml"
-    policy.write_text(
-        textwrap.dedent(
-            f"""\
-            [disclosure]
-            default_language = "en"
-
-            [disclosure.languages.en]
-            id = "test-disclosure-en-1"
-            audio = "{audio}"
-            purpose = "This call is recorded for quality and training, and to record agreements."
-
-            [recording]
-            directory = "{recordings}"
-            retention_days = 7
-            """
-        ),
-        encoding="utf-8",
-    )
-    return policy
-
-
 @pytest.fixture
 def compliance(tmp_path: Path) -> Compliance:
     """A policy with a 1.2 s disclosure tone and an empty recordings directory."""
-    audio = tmp_path / "disclosure.wav"
-    t = np.arange(int(DISCLOSURE_S * RATE)) / RATE
-    sf.write(audio, 0.3 * np.sin(2 * np.pi * DISCLOSURE_HZ * t), RATE, subtype="PCM_16")
-    recordings = tmp_path / "recordings"
+    return tone_policy(tmp_path)
+
+
+@pytest.fixture
+def english_compliance(tmp_path: Path) -> Compliance:
+    """A policy whose disclosure is the built-in English speech, and an empty recordings folder."""
+    folder = tmp_path / "english-policy"
+    folder.mkdir()
+    recordings = tmp_path / "english-recordings"
     recordings.mkdir()
-    return Compliance(write_policy(tmp_path, audio, recordings), recordings, DISCLOSURE_S)
+    info = sf.info(str(BUILTIN_ENGLISH_DISCLOSURE))
+    policy = write_policy(folder, BUILTIN_ENGLISH_DISCLOSURE, recordings)
+    return Compliance(policy, recordings, info.frames / info.samplerate)
+
+
+@pytest.fixture
+def rtp_capture() -> Iterator[RtpCapture]:
+    """An RTP endpoint on a free loopback port pair, recording what is sent to it; closed after."""
+    with RtpCapture("127.0.0.1") as capture:
+        yield capture

@@ -23,6 +23,9 @@ __all__ = [
     "EXIT_BIND_FAILED",
     "EXIT_CALLS_FAILED",
     "EXIT_OK",
+    "HELD_ALAW_FILE",
+    "HELD_AUDIO_FILE",
+    "PEER_ALAW_FILE",
     "PEER_AUDIO_FILE",
     "SCENARIO_DIR",
     "SippError",
@@ -32,6 +35,7 @@ __all__ = [
     "parse_message_log",
     "scenario_path",
     "sipp_binary",
+    "write_alaw_tone",
     "write_ulaw_tone",
 ]
 
@@ -41,6 +45,9 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "sipp"
 PEER_AUDIO_FILE = "peer.ulaw"
 HELD_AUDIO_FILE = "held.ulaw"  # what the uas_*_hold scenarios send while an offer holds them
 """Raw 8 kHz mu-law file the scenarios stream with rtp_stream, relative to SIPp's cwd."""
+PEER_ALAW_FILE = "peer.alaw"
+HELD_ALAW_FILE = "held.alaw"
+"""The same two tones in A-law, for scenarios that switch to PCMA (payload type 8)."""
 
 EXIT_OK = 0
 """SIPp exit code: every call succeeded."""
@@ -96,6 +103,18 @@ def _linear_to_ulaw(sample: int) -> int:
     return ((segment << 4) | ((pcm >> (segment + 1)) & 0x0F)) ^ mask
 
 
+def _tone_samples(freq_hz: float, seconds: float, amplitude: float) -> list[int]:
+    """A sine tone as 16-bit linear samples at 8 kHz."""
+    if not 0.0 < amplitude <= 1.0:
+        raise ValueError(f"amplitude must be in (0, 1], not {amplitude}")
+    rate = 8000
+    peak = amplitude * 32767.0
+    return [
+        round(peak * math.sin(2.0 * math.pi * freq_hz * n / rate))
+        for n in range(round(seconds * rate))
+    ]
+
+
 def write_ulaw_tone(
     path: Path, freq_hz: float = 1200.0, seconds: float = 1.0, amplitude: float = 0.5
 ) -> Path:
@@ -103,16 +122,31 @@ def write_ulaw_tone(
 
     Keep ``freq_hz * seconds`` a whole number so the file loops without a click.
     """
-    if not 0.0 < amplitude <= 1.0:
-        raise ValueError(f"amplitude must be in (0, 1], not {amplitude}")
-    rate = 8000
-    count = round(seconds * rate)
-    peak = amplitude * 32767.0
-    data = bytes(
-        _linear_to_ulaw(round(peak * math.sin(2.0 * math.pi * freq_hz * n / rate)))
-        for n in range(count)
-    )
-    path.write_bytes(data)
+    path.write_bytes(bytes(_linear_to_ulaw(s) for s in _tone_samples(freq_hz, seconds, amplitude)))
+    return path
+
+
+def _linear_to_alaw(sample: int) -> int:
+    """Encode one 16-bit linear sample as G.711 A-law (ITU-T G.711, 13-bit magnitude)."""
+    pcm = sample >> 3
+    mask = 0xD5
+    if pcm < 0:
+        pcm, mask = -pcm - 1, 0x55
+    segment = max(0, pcm.bit_length() - 5)
+    if segment >= 8:
+        return 0x7F ^ mask
+    quant = pcm >> 1 if segment < 2 else pcm >> segment
+    return ((segment << 4) | (quant & 0x0F)) ^ mask
+
+
+def write_alaw_tone(
+    path: Path, freq_hz: float = 1200.0, seconds: float = 1.0, amplitude: float = 0.5
+) -> Path:
+    """Write a raw 8 kHz mono A-law sine tone, what rtp_stream plays with payload type 8.
+
+    Keep ``freq_hz * seconds`` a whole number so the file loops without a click.
+    """
+    path.write_bytes(bytes(_linear_to_alaw(s) for s in _tone_samples(freq_hz, seconds, amplitude)))
     return path
 
 
@@ -202,10 +236,11 @@ class SippPeer:
     without it the scenario is a server (UAS) on ``port``. The working directory holds the
     message log, the error log, SIPp's screen output and ``peer.ulaw``, a tone of ``tone_hz``
     that the scenarios stream as RTP (and ``held.ulaw``, ``held_tone_hz``, which the hold
-    scenarios stream instead while an offer holds them). A SIPp exit code of 0 means every call
-    of the scenario completed as scripted; 1 means at least one failed. Without ``workdir`` a
-    temporary one is used and deleted on exit: read ``messages()`` inside the ``with`` block,
-    or pass ``tmp_path``.
+    scenarios stream instead while an offer holds them; ``peer.alaw`` and ``held.alaw`` are the
+    same tones in A-law, for a scenario that switches to PCMA). A SIPp exit code of 0 means
+    every call of the scenario completed as scripted; 1 means at least one failed. Without
+    ``workdir`` a temporary one is used and deleted on exit: read ``messages()`` inside the
+    ``with`` block, or pass ``tmp_path``.
     """
 
     def __init__(
@@ -312,6 +347,8 @@ class SippPeer:
             raise SippError("this SippPeer was already started")
         write_ulaw_tone(self.workdir / PEER_AUDIO_FILE, self.tone_hz)
         write_ulaw_tone(self.workdir / HELD_AUDIO_FILE, self.held_tone_hz)
+        write_alaw_tone(self.workdir / PEER_ALAW_FILE, self.tone_hz)
+        write_alaw_tone(self.workdir / HELD_ALAW_FILE, self.held_tone_hz)
         for _attempt in range(_START_ATTEMPTS):
             self.port = free_udp_port(self.host)
             self.media_port = free_udp_port(self.host, span=4)

@@ -238,10 +238,21 @@ def test_all_scenarios_are_covered() -> None:
         "registrar_digest",
         "uac_hold",
         "uac_remote_hold",
+        "uas_491_hold",  # the hold matrix (test_hold_matrix.py)
+        "uas_accept_hold",
+        "uas_bye_on_hold",  # bad input around hold (test_hold_bad_input.py)
+        "uas_c0_hold",
+        "uas_codec_hold",
+        "uas_early_media",  # test_early_media.py
         "uas_ignore_hold",
+        "uas_inactive_hold",
         "uas_late_hold",
+        "uas_mutual_hold",
         "uas_refuse_hold",
+        "uas_refuse_resume",
         "uas_remote_hold",
+        "uas_silent_resume",
+        "uas_update_hold",
     }
 
 
