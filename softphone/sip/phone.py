@@ -269,14 +269,6 @@ class Phone:
         routes.hold.renew = True
         self._drive_hold(call_id)
 
-    def renew_media(self, call_id: int) -> None:
-        """Ask again for fresh media on a call that is not held (after a refused resume)."""
-        routes = self._routes.setdefault(call_id, _Routes())
-        self._call(call_id)
-        if not routes.hold.wanted:
-            routes.hold.renew = True
-            self._drive_hold(call_id)
-
     def _drive_hold(self, call_id: int) -> None:
         """Send the re-INVITE the agent's latest wish needs, unless one is already under way."""
         call = self._calls.get(call_id)
