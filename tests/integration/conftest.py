@@ -11,15 +11,11 @@ import soundfile as sf
 from softphone.peerproc import CustomerPeer
 from tests.integration.policies import (
     BUILTIN_ENGLISH_DISCLOSURE,
-    DISCLOSURE_HZ,
-    DISCLOSURE_S,
     Compliance,
     tone_policy,
     write_policy,
 )
 from tests.integration.rtpcapture import RtpCapture
-
-__all__ = ["DISCLOSURE_HZ", "DISCLOSURE_S", "Compliance", "write_policy"]  # tests import these
 
 
 @pytest.fixture

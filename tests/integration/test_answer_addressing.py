@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.securepolicy import add_account
 from tests.integration.softphone_cli import Answering, StartPeer, run_softphone
 

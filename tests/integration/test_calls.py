@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from softphone.media.analysis import read_mono, tone_duration_s
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.softphone_cli import Answering, StartPeer, run_softphone
 
 AGENT_HZ, CUSTOMER_HZ = 1000.0, 440.0

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.softphone_cli import REPO, Answering, StartPeer, child_env, run_softphone
 
 QUIET = ("--mic", "silence", "--speaker", "null")

@@ -17,7 +17,7 @@ import pytest
 
 from softphone.media.analysis import read_channels, read_mono, tone_duration_s, tone_timeline
 from softphone.recordings.writer import file_sha256
-from tests.integration.conftest import DISCLOSURE_HZ, Compliance
+from tests.integration.policies import DISCLOSURE_HZ, Compliance
 from tests.integration.sipp import SippPeer
 from tests.integration.softphone_cli import Answering, StartPeer, run_softphone
 

@@ -33,7 +33,7 @@ import soundfile as sf
 from softphone.media.frames import RATE
 from softphone.peerproc import CustomerPeer
 from tests.doccheck import REPO, _example_root, doc_commands
-from tests.integration.conftest import DISCLOSURE_HZ, DISCLOSURE_S, write_policy
+from tests.integration.policies import DISCLOSURE_HZ, DISCLOSURE_S, write_policy
 from tests.integration.sipp import SippPeer
 from tests.unit.test_recordings_catalog import _record
 

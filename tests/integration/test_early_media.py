@@ -38,7 +38,7 @@ import numpy.typing as npt
 import pytest
 
 from softphone.media.analysis import read_channels, tone_duration_s, tone_timeline
-from tests.integration.conftest import DISCLOSURE_HZ, Compliance
+from tests.integration.policies import DISCLOSURE_HZ, Compliance
 from tests.integration.rtpcapture import G711_RATE, PCMU, RtpCapture, RtpPacket
 from tests.integration.sipp import EXIT_OK, SippLogEntry, SippPeer, write_ulaw_tone
 from tests.integration.softphone_cli import Finished, child_env

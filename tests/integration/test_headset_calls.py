@@ -23,7 +23,7 @@ import soundfile as sf
 
 from softphone.media.analysis import read_mono, tone_duration_s, tone_timeline
 from softphone.peerproc import CustomerPeer
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.pulse import HEADSET, RATE, SoundRig, read_raw, tone
 from tests.integration.softphone_cli import REPO, StartPeer
 

@@ -14,7 +14,6 @@ import pytest
 
 from softphone import exitcodes
 from softphone.media.analysis import read_channels
-from tests.integration.conftest import Compliance
 from tests.integration.holdaudio import (
     AGENT_HZ,
     FRAME_S,
@@ -23,6 +22,7 @@ from tests.integration.holdaudio import (
     TALK_HZ,
     tone_frames,
 )
+from tests.integration.policies import Compliance
 from tests.integration.sipp import SippLogEntry, SippPeer
 from tests.integration.softphone_cli import Finished, run_softphone
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Compliance
 from tests.integration.holdaudio import (
     MATRIX,
     HoldReport,
@@ -17,6 +16,7 @@ from tests.integration.holdaudio import (
     analyse,
     call_args,
 )
+from tests.integration.policies import Compliance
 from tests.integration.sipp import SippPeer
 from tests.integration.softphone_cli import run_softphone
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.securepolicy import add_account
 from tests.integration.softphone_cli import Answering, StartPeer
 

@@ -10,7 +10,7 @@ import numpy as np
 import soundfile as sf
 
 from softphone.media.frames import RATE
-from tests.integration.conftest import Compliance, write_policy
+from tests.integration.policies import Compliance, write_policy
 from tests.integration.softphone_cli import Answering, Finished, run_softphone
 
 QUIET = ("--mic", "tone:1000", "--speaker", "null")

@@ -13,7 +13,7 @@ from pathlib import Path
 from softphone.media.analysis import read_channels, tone_duration_s
 from softphone.recordings.store import PARTIAL_SUFFIX
 from softphone.recordings.writer import file_sha256
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.softphone_cli import REPO, StartPeer, child_env, run_softphone
 
 CUSTOMER_HZ = 440.0

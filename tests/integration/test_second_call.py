@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from softphone.media.analysis import read_channels, tone_timeline
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.softphone_cli import REPO, StartPeer, child_env
 
 A_HZ, A_HELD_HZ, B_HZ = 440.0, 1200.0, 600.0

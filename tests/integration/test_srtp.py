@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from softphone.media.analysis import read_mono, tone_duration_s
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.securepolicy import add_account
 from tests.integration.softphone_cli import Answering, Finished, StartPeer, run_softphone
 from tests.integration.tlsca import Pki, make_pki

@@ -18,7 +18,7 @@ import pytest
 
 from softphone.media.analysis import read_mono, tone_duration_s
 from softphone.sip.security import FORWARD_SECRET_CIPHERS
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.securepolicy import add_account, delete_password, set_password
 from tests.integration.softphone_cli import REPO, Finished, StartPeer, child_env, run_softphone
 from tests.integration.tlsca import Issued, Pki, make_pki

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import Compliance
+from tests.integration.policies import Compliance
 from tests.integration.securepolicy import add_account, delete_password, set_password
 from tests.integration.softphone_cli import REPO, StartPeer, child_env, run_softphone
 from tests.integration.tlsca import Pki, make_pki
