@@ -42,6 +42,10 @@ _P_LIMIT = 0.005  # the proportional part alone never bends the pitch by more th
 _MARGIN_STEP_MS = 2.0  # an underrun widens the jitter margin by this much ...
 _MARGIN_MAX_MS = 20.0  # ... up to this ...
 _MARGIN_DECAY_MS_PER_S = 0.05  # ... and quiet time narrows it again, 1 ms per 20 s
+# The drift reported in the stats: the integral averaged over this long, so that the transient
+# an underrun causes (the margin widens, the integral swings by a few thousand ppm for about a
+# second) does not pass for what was learnt. Only reported; the controller uses the integral.
+_DRIFT_AVG_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class DriftFifo:
         self._fill_avg = 0.0  # smoothed time-average fill, in input samples
         self._fresh_start = False
         self._integral = 0.0
+        self._drift_avg = 0.0
         self._corr = 0.0
         self._wait_max = 0.0
 
@@ -290,6 +295,7 @@ class DriftFifo:
         error_s = (self._fill_avg - target) / self.in_rate  # > 0: audio waits too long
         limit = self._max_corr
         self._integral = max(-limit, min(limit, self._integral + _KI * error_s * dt))
+        self._drift_avg += min(dt / _DRIFT_AVG_S, 1.0) * (self._integral - self._drift_avg)
         proportional = max(-_P_LIMIT, min(_P_LIMIT, _KP * error_s))
         self._corr = max(-limit, min(limit, self._integral + proportional))
         decay = _MARGIN_DECAY_MS_PER_S * self.in_rate / 1000 * dt
@@ -316,7 +322,7 @@ class DriftFifo:
             overruns=self._overruns,
             dropped=self._dropped,
             correction_ppm=self._corr * 1e6,
-            drift_ppm=self._integral * 1e6,
+            drift_ppm=self._drift_avg * 1e6,
             latency_ms=self._fill_avg * 1000.0 / self.in_rate,
             target_ms=self.target_samples() * 1000.0 / self.in_rate,
             margin_ms=self._margin * 1000.0 / self.in_rate,
