@@ -189,8 +189,8 @@ class CallSession:
             # The timeline must show why the audio stops here although the hold ended.
             self._note_hold("resume-refused", True)
             self.outcome.problems.append(
-                f"the customer's side refused the resume ({answer}): nothing is recorded until "
-                "the call's media is renewed"
+                f"the customer's side refused the resume ({answer}): nothing more is recorded "
+                "unless the customer's side renegotiates the call's media"
             )
             log.warning(
                 "call %d: resume refused (%s); the recording stays paused", self.call_id, answer
