@@ -129,7 +129,6 @@ class SipEngine:
         self._handlers: list[Handler] = []
         self._pending: queue.SimpleQueue[tuple[int, Event]] = queue.SimpleQueue()
         self._seq = itertools.count(1)
-        self._dispatching = 0
         self._ep: pj.Endpoint | None = None
         self._log_writer: PjLogWriter | None = None
         self._transport_id = -1
@@ -326,15 +325,6 @@ class SipEngine:
         """A sequence number above every event posted so far and below every later one."""
         return next(self._seq)
 
-    @property
-    def dispatch_seq(self) -> int:
-        """Sequence number of the event being delivered now (events are numbered as posted).
-
-        A handler compares it with `mark()` taken when it acted, to tell a fact reported after
-        its action from one that was already on its way.
-        """
-        return self._dispatching
-
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         """Deliver every event to `handler` on the main thread; returns an unsubscribe function."""
         self._handlers.append(handler)
@@ -367,7 +357,7 @@ class SipEngine:
     def _dispatch(self) -> None:
         while True:
             try:
-                self._dispatching, event = self._pending.get_nowait()
+                _, event = self._pending.get_nowait()
             except queue.Empty:
                 return
             for handler in list(self._handlers):

@@ -509,27 +509,19 @@ class Phone:
             self._pool.append(port._port)
         port.release()
 
-    def stream_counters(self, call_id: int) -> tuple[int, int] | None:
-        """(frames in the jitter buffer, RTP packets sent by every stream the call has had)."""
-        call = self._calls.get(call_id)
-        if call is None or not call.isActive():
-            return None
-        index = audio_index(call.getInfo())
-        if index is None:
-            return None
-        try:
-            stat = call.getStreamStat(index)
-        except pj.Error:
-            return None
-        return int(stat.jbuf.size), call.tx_packets_retired + int(stat.rtcp.txStat.pkt)
-
     def rtp_sent(self, call_id: int) -> int:
         """RTP packets sent so far by every stream the call has had (0 once it is gone)."""
         call = self._calls.get(call_id)
         if call is None:
             return 0
-        counters = self.stream_counters(call_id)
-        return call.tx_packets_retired if counters is None else counters[1]
+        index = audio_index(call.getInfo()) if call.isActive() else None
+        if index is None:
+            return call.tx_packets_retired
+        try:
+            current = int(call.getStreamStat(index).rtcp.txStat.pkt)
+        except pj.Error:
+            current = 0  # between streams: the last one's count is already retired
+        return call.tx_packets_retired + current
 
     def _audio(self, call_id: int) -> pj.AudioMedia | None:
         call = self._calls.get(call_id)

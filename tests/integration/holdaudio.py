@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from softphone.media.analysis import read_channels
 from tests.integration.sipp import SippLogEntry
+from tests.integration.softphone_cli import tone_call
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -155,21 +156,8 @@ MATRIX: dict[str, MatrixPeer] = {
 
 def call_args(peer: MatrixPeer, uri: str, policy_args: Sequence[str]) -> list[str]:
     """`softphone call` arguments for one matrix call: the agent sends AGENT_HZ, hears nothing."""
-    return [
-        "call",
-        uri,
-        "--bind",
-        "127.0.0.1:0",
-        "--json",
-        "--mic",
-        f"tone:{AGENT_HZ:g}",
-        "--speaker",
-        "null",
-        *policy_args,
-        *peer.hold_args(),
-        "--hangup-after",
-        f"{peer.hangup_after:.3f}",
-    ]
+    hangup = ("--hangup-after", f"{peer.hangup_after:.3f}")
+    return tone_call(uri, policy_args, *peer.hold_args(), *hangup, hz=AGENT_HZ)
 
 
 # --- the detector -------------------------------------------------------------------------

@@ -43,6 +43,13 @@ class Finished:
         return value
 
 
+def tone_call(uri: str, policy_args: Sequence[str], *options: str, hz: float = 1000.0) -> list[str]:
+    """`softphone call` arguments of a test call: the agent sends a tone and hears nothing."""
+    mic = f"tone:{hz:g}"
+    return ["call", uri, "--bind", "127.0.0.1:0", "--json", "--mic", mic, "--speaker", "null",
+            *policy_args, *options]  # fmt: skip
+
+
 def run_softphone(args: Sequence[str], timeout: float = 60.0) -> Finished:
     """Run `softphone ARGS` to completion with no stdin."""
     proc = subprocess.run(

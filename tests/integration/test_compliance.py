@@ -19,7 +19,7 @@ from softphone.media.analysis import read_channels, read_mono, tone_duration_s, 
 from softphone.recordings.writer import file_sha256
 from tests.integration.policies import DISCLOSURE_HZ, Compliance
 from tests.integration.sipp import SippPeer
-from tests.integration.softphone_cli import Answering, StartPeer, run_softphone
+from tests.integration.softphone_cli import Answering, StartPeer, run_softphone, tone_call
 
 AGENT_HZ, CUSTOMER_HZ, HELD_HZ = 1000.0, 440.0, 1200.0
 SIPP_HZ, SIPP_HELD_HZ = 1200.0, 1800.0
@@ -27,19 +27,7 @@ TONES = [AGENT_HZ, CUSTOMER_HZ, HELD_HZ, DISCLOSURE_HZ, SIPP_HELD_HZ]
 
 
 def _call(uri: str, compliance: Compliance, *options: str) -> list[str]:
-    return [
-        "call",
-        uri,
-        "--bind",
-        "127.0.0.1:0",
-        "--json",
-        "--mic",
-        f"tone:{AGENT_HZ:g}",
-        "--speaker",
-        "null",
-        *compliance.args,
-        *options,
-    ]
+    return tone_call(uri, compliance.args, *options, hz=AGENT_HZ)
 
 
 def _answering(compliance: Compliance, *options: str) -> list[str]:

@@ -24,7 +24,7 @@ from tests.integration.holdaudio import (
 )
 from tests.integration.policies import Compliance
 from tests.integration.sipp import SippLogEntry, SippPeer
-from tests.integration.softphone_cli import Finished, run_softphone
+from tests.integration.softphone_cli import Finished, run_softphone, tone_call
 
 pytestmark = pytest.mark.integration
 
@@ -80,22 +80,13 @@ def _call(scenario: str, tmp_path: Path, compliance: Compliance) -> Outcome:
     """Place the call against `scenario`: hold at HOLD_AT_S for HOLD_S, hang up at the end."""
     with SippPeer(scenario, workdir=tmp_path / "sipp", timeout_s=SIPP_TIMEOUT_S) as peer:
         done = run_softphone(
-            [
-                "call",
+            tone_call(
                 peer.uri("customer"),
-                "--bind",
-                "127.0.0.1:0",
-                "--json",
-                "--mic",
-                f"tone:{AGENT_HZ:g}",
-                "--speaker",
-                "null",
-                *compliance.args,
-                "--hold",
-                f"{HOLD_AT_S:g}:{HOLD_S:g}",
-                "--hangup-after",
-                f"{HANGUP_AFTER_S:g}",
-            ],
+                compliance.args,
+                *("--hold", f"{HOLD_AT_S:g}:{HOLD_S:g}"),
+                *("--hangup-after", f"{HANGUP_AFTER_S:g}"),
+                hz=AGENT_HZ,
+            ),
             timeout=RUN_TIMEOUT_S,
         )
         assert peer.wait(10) == 0, peer.describe()
