@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks._support import (
@@ -34,6 +34,7 @@ from tests.integration.holdaudio import (
     check_detector,
     median_max,
 )
+from tests.integration.loopback import LoopbackCapture, first_arrival_after
 from tests.integration.sipp import SippPeer
 
 LOSS_MEDIAN_TARGET = 1.0  # frames lost after a resume: median at most one ...
@@ -50,6 +51,9 @@ class Result:
     sipp_exit: int | None = None
     failure: str = ""
     report: HoldReport | None = None
+    capture_failure: str = ""  # why the peer's packets could not be timed, if they could not
+    first_packet_ms: list[float] = field(default_factory=list)  # opening -> peer's 1st packet
+    beyond_arrival: list[float] = field(default_factory=list)  # silent frames not explained by it
 
 
 def run(peer: MatrixPeer, policy: Policy, work: Path) -> Result:
@@ -58,6 +62,7 @@ def run(peer: MatrixPeer, policy: Policy, work: Path) -> Result:
     env = child_env(work / "home")
     started = time.monotonic()
     # SippPeer's default -timeout (60 s) would end SIPp in the middle of these long calls.
+    arrivals: dict[int, list[float]] = {}
     with SippPeer(
         peer.scenario,
         workdir=work / peer.scenario,
@@ -65,7 +70,13 @@ def run(peer: MatrixPeer, policy: Policy, work: Path) -> Result:
         extra_args=peer.sipp_args(),
     ) as sipp:
         args = call_args(peer, sipp.uri("customer"), policy.args)
-        done: Finished = run_softphone(args, env, timeout=peer.hangup_after + 90)
+        try:
+            with LoopbackCapture(sipp.media_port) as capture:
+                done: Finished = run_softphone(args, env, timeout=peer.hangup_after + 90)
+            arrivals = capture.arrivals()
+        except PermissionError as exc:
+            result.capture_failure = f"cannot capture on lo ({exc}); run as root"
+            done = run_softphone(args, env, timeout=peer.hangup_after + 90)
         try:
             result.sipp_exit = sipp.wait(20)
         except TimeoutError:
@@ -83,7 +94,31 @@ def run(peer: MatrixPeer, policy: Policy, work: Path) -> Result:
         )
     except ValueError as exc:
         result.failure = f"cannot analyse the call: {exc}"
+        return result
+    if arrivals:
+        _time_first_packets(result, result.report, arrivals)
     return result
+
+
+def _time_first_packets(
+    result: Result, report: HoldReport, arrivals: dict[int, list[float]]
+) -> None:
+    """Per stretch: when the peer's first packet on the new stream came, and what it explains.
+
+    Silence at a stretch's start is the wait for the peer's first packet after the opening
+    (the peer's own switch to the new address; a packet is written at the first bridge tick
+    after it arrives) plus whatever the softphone lost on the way. The second part is the
+    silence minus the wait in frames: about 0 (within one tick's phase, -1..+1) if nothing was
+    lost, one more per frame lost.
+    """
+    for s in report.stretches:
+        offered = (s.resumed_at if s.resumed_at is not None else s.opened_at - 1.0) - 0.05
+        first = first_arrival_after(arrivals, offered, s.opened_at, s.opened_at + s.wall_s)
+        if first is None:
+            continue
+        wait = first - s.opened_at
+        result.first_packet_ms.append(wait * 1000)
+        result.beyond_arrival.append(s.silent_start - wait / FRAME_S)
 
 
 def _stats(values: Sequence[float], unit: str, digits: int) -> str:
@@ -159,6 +194,18 @@ def show(result: Result) -> None:
         f"open stretch without {TALK_HZ:g} Hz: {_stats(silent, 'frames', 1)}  "
         f"[{_loss_verdict(silent)}]"
     )
+    if result.capture_failure:
+        print(f"   (peer's packets not timed: {result.capture_failure})")
+    else:
+        print(
+            "   gate opened -> the peer's first packet on the new stream (captured on lo): "
+            f"{_stats(result.first_packet_ms, 'ms', 1)}"
+        )
+        print(
+            "   customer audio lost after a resume beyond that wait (item 4's figure): silent "
+            f"frames - wait/20 ms: {_stats(result.beyond_arrival, 'frames', 2)}  "
+            f"[{_loss_verdict(result.beyond_arrival)}]"
+        )
     deficits = r.deficits()
     print(
         "   customer audio lost after a resume, from the metadata: (wall - media)/20 ms per "
@@ -179,7 +226,8 @@ def show(result: Result) -> None:
 
 def _summary(results: Sequence[Result]) -> None:
     print("\nsummary (peer: held frames written | reopen gap median/max ms | frames lost after")
-    print("         a resume, median/max: from the audio | (wall - media))")
+    print("         a resume, median/max: from the audio | beyond the peer's first packet |")
+    print("         (wall - media))")
     for res in results:
         r = res.report
         if res.failure or r is None:
@@ -187,10 +235,12 @@ def _summary(results: Sequence[Result]) -> None:
             continue
         gap = median_max(r.reopen_ms())
         silent = median_max(r.silent_starts())
+        beyond = median_max(res.beyond_arrival)
         deficit = median_max(r.deficits())
         print(
             f"  {res.peer.scenario:18s} {r.held_frames:4d} | {gap[0]:7.1f} / {gap[1]:7.1f} | "
-            f"{silent[0]:4.1f} / {silent[1]:4.1f} | {deficit[0]:5.2f} / {deficit[1]:5.2f}"
+            f"{silent[0]:4.1f} / {silent[1]:4.1f} | {beyond[0]:5.2f} / {beyond[1]:5.2f} | "
+            f"{deficit[0]:5.2f} / {deficit[1]:5.2f}"
         )
 
 

@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from softphone.media.analysis import read_channels
+from tests.integration.loopback import Datagram
+from tests.integration.rtpcapture import G711_RATE, alaw_to_linear, ulaw_to_linear
 from tests.integration.sipp import SippLogEntry
 from tests.integration.softphone_cli import tone_call
 
@@ -504,6 +506,53 @@ def _read_metadata(
                 held_frames=int(np.count_nonzero(tone_frames(samples, HELD_HZ))),
             )
         )
+
+
+_AUDIO_PORT = re.compile(r"^m=audio (\d+) ", re.MULTILINE)
+_ULAW, _ALAW = 0, 8  # RTP payload types (RFC 3551)
+_RTP_HEADER = 12
+
+
+def talking_ports(entries: Sequence[SippLogEntry]) -> set[int]:
+    """The softphone's RTP ports named in SDP it sent with a=sendrecv: resumes, and the start.
+
+    The peer learns such a port only from that SDP, so whatever it sends there, it sent after
+    it knew the softphone was talking again.
+    """
+    ports: set[int] = set()
+    for entry in entries:
+        if entry.direction != "received" or "m=audio" not in entry.body:
+            continue
+        found = _AUDIO_PORT.search(entry.body)
+        if found and sdp_direction(entry.body) == "sendrecv":
+            ports.add(int(found.group(1)))
+    return ports
+
+
+def held_packets_after_resume(
+    datagrams: Sequence[Datagram], entries: Sequence[SippLogEntry]
+) -> int:
+    """Packets of held tone the peer sent to a port it can only have learnt from a resume.
+
+    SIPp starts streaming to the address of an SDP as it reads it, and switches its file from
+    the held tone to the talk tone a step later, in the action of that <recv>: a SIPp that is
+    slow between the two (a loaded machine) sends a packet or two of held tone to the resume's
+    new port. Those were sent after the peer knew of the resume, which the promise allows (it
+    covers audio sent before the peer could have known); nothing else held may reach the file.
+    """
+    ports = talking_ports(entries)
+    count = 0
+    for datagram in datagrams:
+        if datagram.port not in ports or len(datagram.payload) <= _RTP_HEADER:
+            continue
+        kind = datagram.payload[1] & 0x7F
+        if kind not in (_ULAW, _ALAW):
+            continue
+        code = datagram.payload[_RTP_HEADER:]
+        pcm = ulaw_to_linear(code) if kind == _ULAW else alaw_to_linear(code)
+        upsampled = np.repeat(pcm, RATE // G711_RATE)  # the detector's rate; an image at 6.2 kHz
+        count += int(np.count_nonzero(tone_frames(upsampled, HELD_HZ)))
+    return count
 
 
 def silent_start(samples: FloatArray) -> float:

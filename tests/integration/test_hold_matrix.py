@@ -15,7 +15,9 @@ from tests.integration.holdaudio import (
     PeerTimeline,
     analyse,
     call_args,
+    held_packets_after_resume,
 )
+from tests.integration.loopback import Datagram, LoopbackCapture
 from tests.integration.policies import Compliance
 from tests.integration.sipp import SippPeer
 from tests.integration.softphone_cli import run_softphone
@@ -75,10 +77,14 @@ def test_nothing_held_is_recorded_and_the_talking_is(
         timeout_s=peer.hangup_after + 60,
         extra_args=peer.sipp_args(),
     ) as sipp:
-        done = run_softphone(
-            call_args(peer, sipp.uri("customer"), compliance.args),
-            timeout=peer.hangup_after + 60,
-        )
+        args = call_args(peer, sipp.uri("customer"), compliance.args)
+        datagrams: list[Datagram] = []
+        try:
+            with LoopbackCapture(sipp.media_port) as capture:
+                done = run_softphone(args, timeout=peer.hangup_after + 60)
+            datagrams = capture.datagrams
+        except PermissionError:  # not root: no allowance for the peer's own late switch below
+            done = run_softphone(args, timeout=peer.hangup_after + 60)
         sipp_exit = sipp.wait(20)
         entries = sipp.log_entries()
         described = sipp.describe()
@@ -102,8 +108,12 @@ def test_nothing_held_is_recorded_and_the_talking_is(
     if peer.scenario == "uas_491_hold":
         _assert_retried_after_491(timeline, peer.cycles, why)
 
-    # (a) Nothing of any hold reached the recording.
-    assert result.held_frames == 0, f"held audio was recorded: {why}"
+    # (a) Nothing of any hold reached the recording: no held tone but what the peer itself sent
+    # to a resume's new port, after it knew of the resume (held_packets_after_resume).
+    late = held_packets_after_resume(datagrams, entries)
+    assert result.held_frames <= late, (
+        f"held audio was recorded ({late} held packets came after a resume): {why}"
+    )
 
     # (b) Both parties' talking did, as much of it as the peer says there was.
     talking = timeline.talking_frames
