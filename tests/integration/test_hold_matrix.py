@@ -49,6 +49,15 @@ it) and each end is quantised to a bridge tick.
 """
 
 
+LATE_SWITCH_S = 0.1
+"""How far into a resumed stretch the held packets a slow SIPp sends to the new port can land.
+
+SIPp's main thread reads the SDP (its RTP thread streams there from then on) and switches the
+file in the next step; a preemption of a few scheduler slices (tens of ms) in between is what
+lets held tone through, and it is written at the stretch's first ticks.
+"""
+
+
 def _metadata(report: dict[str, Any]) -> dict[str, Any]:
     assert report.get("recording") and report.get("metadata"), report
     value = json.loads(Path(report["metadata"]).read_text(encoding="utf-8"))
@@ -114,6 +123,11 @@ def test_nothing_held_is_recorded_and_the_talking_is(
     assert result.held_frames <= late, (
         f"held audio was recorded ({late} held packets came after a resume): {why}"
     )
+    starts = [s.media_start for s in result.stretches]
+    for at in result.held_positions_s:  # ... and those only where a new stream begins
+        assert any(0 <= at - start < LATE_SWITCH_S for start in starts), (
+            f"held audio at {at:.2f} s is not at the start of a resumed stretch: {why}"
+        )
 
     # (b) Both parties' talking did, as much of it as the peer says there was.
     talking = timeline.talking_frames
