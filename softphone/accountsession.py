@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from softphone.calls.events import Event, RegistrationChanged
+from softphone.calls.events import Event, RegistrationChanged, SipError
 from softphone.config.credentials import load_password
 from softphone.config.resolve import Settings
 from softphone.config.schema import AccountPolicy, SecurityPolicy
 from softphone.headless import engine_session, parse_hostport
 from softphone.reporttext import final_status
-from softphone.sip.engine import EngineConfig, SipEngine, SipError
+from softphone.sip.engine import EngineConfig, SipEngine
 from softphone.sip.phone import AccountSpec, Phone
 from softphone.sip.security import TlsSettings
 from softphone.sip.securityerrors import explain_failure

@@ -14,6 +14,7 @@ from pathlib import Path
 from softphone import exitcodes
 from softphone.accountsession import RegistrationFailedError, call_failure, choose_account
 from softphone.accountsession import phone_session as open_phone
+from softphone.calls.events import SipError
 from softphone.calls.setup import prepare_setup
 from softphone.cliout import print_json, say
 from softphone.config.filechecks import writable_directory_problem
@@ -27,7 +28,6 @@ from softphone.media.sources import open_source, parse_source_spec
 from softphone.recordings.access import make_folders
 from softphone.recordings.metadata import MetadataError, read_metadata
 from softphone.reporttext import call_text
-from softphone.sip.engine import SipError
 
 
 class UsageError(ValueError):

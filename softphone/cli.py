@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from softphone import callcommand, exitcodes
-from softphone.calls.events import DtmfMethod
+from softphone.calls.events import DtmfMethod, SipError
 from softphone.cliout import configure_logging, guarded, print_json, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
@@ -28,7 +28,6 @@ from softphone.registercheck import (
     register_policy_account,
 )
 from softphone.reporttext import registration_text
-from softphone.sip.engine import SipError
 
 log = logging.getLogger("softphone")
 

@@ -22,11 +22,12 @@ from softphone.calls.events import (
     IncomingCall,
     MediaChanged,
     ReinviteAnswered,
+    SipError,
 )
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.reporttext import final_status, nothing_answered
-from softphone.sip.engine import EngineConfig, SipEngine, SipError
+from softphone.sip.engine import EngineConfig, SipEngine
 from softphone.sip.phone import AccountSpec, Phone
 
 log = logging.getLogger("softphone.calls")

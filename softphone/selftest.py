@@ -21,6 +21,7 @@ from typing import Any, TextIO
 import numpy as np
 import soundfile as sf
 
+from softphone.calls.events import SipError
 from softphone.calls.setup import prepare_setup
 from softphone.headless import Audio, CallFailedError, ScriptedCall, Timetable, engine_session
 from softphone.media.analysis import read_mono
@@ -39,7 +40,6 @@ from softphone.selftestverdicts import (
     Plan,
     judge,
 )
-from softphone.sip.engine import SipError
 
 Progress = Callable[[str], None]
 MAX_EXCERPT_S = 5.0  # the excerpt grows up to this until it holds enough speech

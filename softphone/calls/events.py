@@ -6,6 +6,10 @@ import enum
 from dataclasses import dataclass
 
 
+class SipError(RuntimeError):
+    """A SIP operation failed; the message says why in words a person can act on."""
+
+
 class CallState(enum.Enum):
     """Where a call is in its SIP dialog."""
 

@@ -24,14 +24,13 @@ from softphone.calls.events import (
     RemoteHoldOffered,
 )
 from softphone.calls.gate import GateReason, RecordingGate
+from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
 from softphone.media.disclosure import Disclosure, DisclosurePlayback
 from softphone.media.frames import FRAME_SAMPLES, RATE
 from softphone.media.taps import StereoAssembler
 from softphone.recordings.evidence import EvidenceLog
 from softphone.recordings.store import RecordingStore, StoreError
 from softphone.recordings.writer import RecordingError, RecordingWriter
-from softphone.sip.engine import SipEngine
-from softphone.sip.phone import AudioPort, Phone
 
 log = logging.getLogger("softphone.calls")
 
@@ -63,13 +62,13 @@ class CallSession:
 
     def __init__(
         self,
-        engine: SipEngine,
-        phone: Phone,
+        engine: EventPoster,
+        phone: PhoneApi,
         call_id: int,
         direction: CallDirection,
         setup: SessionSetup,
         *,
-        audio: tuple[AudioPort, AudioPort],
+        audio: tuple[PortHandle, PortHandle],
     ) -> None:
         self.engine, self.phone, self.call_id, self.setup = engine, phone, call_id, setup
         self.mic, self.speaker = audio
@@ -81,7 +80,7 @@ class CallSession:
         self._customer_tap = phone.create_port(f"cust-tap-{call_id}", sink=self.assembler.customer)
         self.assembler.set_slot_order(phone.slot(self._agent_tap), phone.slot(self._customer_tap))
         self.playback: DisclosurePlayback | None = None
-        self._disclosure_ports: list[AudioPort] = []
+        self._disclosure_ports: list[PortHandle] = []
         # RTP packets sent while the disclosure was connected: (count so far, counter at start)
         self._disclosure_rtp: tuple[int, int | None] = (0, None)
         self.writer: RecordingWriter | None = None
@@ -399,13 +398,13 @@ class CallSession:
 
 
 def start_session(
-    engine: SipEngine,
-    phone: Phone,
+    engine: EventPoster,
+    phone: PhoneApi,
     call_id: int,
     direction: CallDirection,
     *,
     setup: SessionSetup,
-    audio: tuple[AudioPort, AudioPort],
+    audio: tuple[PortHandle, PortHandle],
 ) -> CallSession:
     """A session for a new call, with the agent's microphone and speaker routed to it."""
     session = CallSession(engine, phone, call_id, direction, setup, audio=audio)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import pjsua2 as pj
 
-from softphone.calls.events import Event
+from softphone.calls.events import Event, SipError
 from softphone.sip.guard import callback
 from softphone.sip.logbridge import PjLogWriter
 from softphone.sip.security import TlsSettings, TlsSetupError
@@ -44,10 +44,6 @@ from softphone.sip.tlsconfig import tls_config
 log = logging.getLogger("softphone.sip")
 
 Handler = Callable[[Event], None]
-
-
-class SipError(RuntimeError):
-    """A SIP operation failed; the message says why in words a person can act on."""
 
 
 class WrongThreadError(RuntimeError):

@@ -18,10 +18,11 @@ from softphone.calls.events import (
     MediaStatus,
     ReinviteAnswered,
     ReinviteKind,
+    SipError,
 )
 from softphone.media.frames import FrameSink, FrameSource, TickSink
 from softphone.sip.call import SipAccount, SipCall, audio_index
-from softphone.sip.engine import SipEngine, SipError
+from softphone.sip.engine import SipEngine
 from softphone.sip.ports import FramePort
 from softphone.sip.security import SrtpMode, transport_uri
 from softphone.sip.tlsconfig import apply_srtp
@@ -186,6 +187,10 @@ class Phone:
             raise SipError(f"no SIP account named {name!r}") from None
 
     # --- calls -----------------------------------------------------------------------------
+
+    def check_uri(self, uri: str) -> None:
+        """Raise SipError unless `uri` is a SIP URI a call could be placed to; sends nothing."""
+        self._verify_uri(uri, "destination")
 
     def make_call(self, uri: str, account: str | None = None) -> int:
         """Send an INVITE to `uri`; returns the call id. Events follow through the engine."""

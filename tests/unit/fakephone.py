@@ -1,0 +1,353 @@
+"""A PhoneApi without a network, for unit tests of the call model: the test plays the peer.
+
+The fake keeps, per call, the truth the real phone would learn from SIP: who holds, which media
+stream is current and whether it was created while a hold stood. Commands of the desk change
+only what the agent wants; the peer's side (answers, refusals, its own holds, hang-ups) happens
+when a test calls the `peer_*` methods. Events are queued like the engine's and handed to the
+desk by `deliver`, on the test's thread, as the engine dispatches them on the main thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from softphone.calls.events import (
+    CallState,
+    CallStateChanged,
+    DtmfMethod,
+    Event,
+    IncomingCall,
+    MediaChanged,
+    MediaStatus,
+    ReinviteAnswered,
+    ReinviteKind,
+    RemoteHoldOffered,
+    SipError,
+)
+from softphone.media.frames import FrameSink, FrameSource, TickSink
+
+
+@dataclass
+class FakePort:
+    """A bridge port: a source the fake can pull, or a sink."""
+
+    name: str
+    source: FrameSource | None
+    sink: FrameSink | TickSink | None
+    released: bool = False
+
+
+@dataclass
+class FakeCall:
+    """The fake's truth about one call."""
+
+    call_id: int
+    inbound: bool
+    state: CallState = CallState.CALLING
+    agent_wants_hold: bool = False
+    agent_hold_in_effect: bool = False  # the peer accepted the agent's hold
+    peer_holds: bool = False
+    stream: int = 0  # the current stream's number; 0 before any media
+    tainted: set[int] = field(default_factory=set)  # streams that existed while held
+    reinvite: ReinviteKind | None = None  # our re-INVITE the peer has not answered yet
+    renew_on_offer: bool = False
+    feeding: bool = False
+    listening: bool = False
+    muted: bool = False
+    mic_cuts: set[str] = field(default_factory=set)
+    feeds: list[FakePort] = field(default_factory=list)
+    rtp: int = 0
+
+    @property
+    def media(self) -> MediaStatus:
+        """What the phone would report of the negotiated stream."""
+        if self.state is not CallState.CONFIRMED or self.stream == 0:
+            return MediaStatus.none()
+        local, remote = self.agent_hold_in_effect, self.peer_holds
+        return MediaStatus(
+            active=not local and not remote,
+            local_hold=local,
+            remote_hold=remote,
+            sending=not remote,
+            receiving=not local,
+            stream=f"127.0.0.1:{4000 + 2 * self.stream}",
+        )
+
+    @property
+    def held(self) -> bool:
+        """A hold of either side stands in truth (or is being asked for)."""
+        return self.agent_wants_hold or self.agent_hold_in_effect or self.peer_holds
+
+
+class FakeEngine:
+    """An EventPoster that queues events for `FakePhone.deliver`."""
+
+    def __init__(self) -> None:
+        self.queue: deque[Event] = deque()
+
+    def post(self, event: Event) -> None:
+        """Queue an event, as the engine does from any thread."""
+        self.queue.append(event)
+
+
+class FakePhone:
+    """Implements softphone.calls.phoneapi.PhoneApi; see the module docstring."""
+
+    def __init__(self, engine: FakeEngine) -> None:
+        self.engine = engine
+        self.calls: dict[int, FakeCall] = {}
+        self.ports: list[FakePort] = []
+        self.sent: list[tuple[str, int]] = []  # (SIP action, call id), in order
+        self._ids = itertools.count(1)
+        self._streams = itertools.count(1)
+
+    # --- the test's side: deliver events, play the peer -----------------------------------
+
+    def deliver(self, handle: Callable[[Event], None]) -> None:
+        """Hand every queued event to `handle`, including those it queues meanwhile."""
+        while self.engine.queue:
+            handle(self.engine.queue.popleft())
+
+    def incoming(self) -> int:
+        """A new call arrives."""
+        call = self._new(inbound=True)
+        call.state = CallState.INCOMING
+        self.engine.post(IncomingCall(call.call_id, "sip:customer@peer", "sip:agent@here"))
+        return call.call_id
+
+    def peer_answers(self, call_id: int) -> None:
+        """The callee answers an outbound call."""
+        call = self.calls[call_id]
+        if call.inbound or call.state is not CallState.CALLING:
+            return
+        self._confirm(call)
+
+    def peer_answers_reinvite(self, call_id: int, accept: bool) -> None:
+        """The peer answers our pending hold or resume: 200 OK with SDP, or 488."""
+        call = self.calls[call_id]
+        kind = call.reinvite
+        if kind is None or call.state is not CallState.CONFIRMED:
+            return
+        call.reinvite = None
+        if accept:
+            if kind is ReinviteKind.HOLD:
+                call.agent_hold_in_effect = True
+            else:
+                call.agent_hold_in_effect = False
+                self._new_stream(call)  # resumes renew the media
+            self._media(call)
+        self.engine.post(ReinviteAnswered(call_id, kind, 200 if accept else 488, ""))
+        if call.agent_wants_hold != call.agent_hold_in_effect:
+            self._signal(call)  # the wish changed while this was in flight
+
+    def peer_holds(self, call_id: int, holding: bool) -> None:
+        """The customer's side holds (or resumes) by re-INVITE; the answer follows at once."""
+        call = self.calls[call_id]
+        if call.state is not CallState.CONFIRMED or call.peer_holds == holding:
+            return
+        self.engine.post(RemoteHoldOffered(call_id, holding))
+        call.peer_holds = holding
+        if call.renew_on_offer:
+            self._new_stream(call)  # the answer to the offer brings fresh media
+        elif holding:
+            self._taint(call)
+        self._media(call)
+
+    def peer_hangs_up(self, call_id: int) -> None:
+        """The other side ends the call (BYE, or CANCEL before the answer)."""
+        call = self.calls.get(call_id)
+        if call is not None and call.state is not CallState.DISCONNECTED:
+            self._disconnect(call, 200 if call.state is CallState.CONFIRMED else 487)
+
+    def bridge_ticks(self, count: int) -> None:
+        """The conference bridge's clock: sources sent to a fed call give up frames."""
+        for _ in range(count):
+            for call in list(self.calls.values()):
+                if not call.feeding or call.state is not CallState.CONFIRMED:
+                    continue
+                for port in call.feeds:
+                    if port.source is not None and not port.released:
+                        port.source.read_frame()
+                        call.rtp += 1
+
+    # --- PhoneApi ---------------------------------------------------------------------------
+
+    def check_uri(self, uri: str) -> None:
+        if not uri.startswith("sip:") or " " in uri:
+            raise SipError(f"not a SIP URI: {uri!r}")
+
+    def make_call(self, uri: str, account: str | None = None) -> int:
+        self.check_uri(uri)
+        call = self._new(inbound=False)
+        self.sent.append(("INVITE", call.call_id))
+        self.engine.post(self._state(call, 0, ""))
+        return call.call_id
+
+    def ringing(self, call_id: int) -> None:
+        self._live(call_id)
+        self.sent.append(("180", call_id))
+
+    def answer(self, call_id: int) -> None:
+        call = self._live(call_id)
+        if call.state is not CallState.INCOMING:
+            raise SipError(f"call {call_id} is not ringing")
+        self.sent.append(("200", call_id))
+        self._confirm(call)
+
+    def reject(self, call_id: int, code: int = 486) -> None:
+        call = self._live(call_id)
+        self.sent.append((str(code), call_id))
+        self._disconnect(call, code)
+
+    def hangup(self, call_id: int) -> None:
+        call = self.calls.get(call_id)
+        if call is None or call.state is CallState.DISCONNECTED:
+            return
+        self.sent.append(("BYE", call_id))
+        self._disconnect(call, 200)
+
+    def hold(self, call_id: int) -> None:
+        call = self._live(call_id)
+        call.agent_wants_hold = True
+        self._taint(call)
+        if call.reinvite is None:
+            self._signal(call)
+
+    def resume(self, call_id: int) -> None:
+        call = self._live(call_id)
+        call.agent_wants_hold = False
+        if call.reinvite is None:
+            self._signal(call)
+
+    def set_mute(self, call_id: int, muted: bool) -> None:
+        if (call := self._known(call_id)) is not None:
+            call.muted = muted
+
+    def cut_mic(self, call_id: int, reason: str, cut: bool) -> None:
+        call = self._known(call_id)
+        if call is None:
+            return
+        cuts = call.mic_cuts
+        if cut:
+            cuts.add(reason)
+        else:
+            cuts.discard(reason)
+
+    def set_listening(self, call_id: int, listening: bool) -> None:
+        if (call := self._known(call_id)) is not None:
+            call.listening = listening
+
+    def set_feeding(self, call_id: int, feeding: bool) -> None:
+        if (call := self._known(call_id)) is not None:
+            call.feeding = feeding
+
+    def renew_media_on_offer(self, call_id: int, renew: bool) -> None:
+        if (call := self._known(call_id)) is not None:
+            call.renew_on_offer = renew
+
+    def send_dtmf(self, call_id: int, digits: str, method: DtmfMethod) -> None:
+        self._live(call_id)
+        self.sent.append((f"DTMF {digits}", call_id))
+
+    def local_uri(self, call_id: int) -> str:
+        return "sip:agent@here"
+
+    def create_port(
+        self,
+        name: str,
+        *,
+        source: FrameSource | None = None,
+        sink: FrameSink | TickSink | None = None,
+    ) -> FakePort:
+        port = FakePort(name, source, sink)
+        self.ports.append(port)
+        return port
+
+    def send_to_call(self, call_id: int, port: FakePort, *, mic: bool = True) -> None:
+        feeds = self.calls[call_id].feeds
+        if not mic and port not in feeds:
+            feeds.append(port)
+
+    def receive_from_call(self, call_id: int, port: FakePort) -> None:
+        self.calls[call_id]
+
+    def stop_sending(self, call_id: int, port: FakePort) -> None:
+        feeds = self.calls[call_id].feeds
+        if port in feeds:
+            feeds.remove(port)
+
+    def tap_call(self, call_id: int, port: FakePort) -> bool:
+        return self.calls[call_id].media.stream != ""
+
+    def untap_call(self, call_id: int, port: FakePort) -> None:
+        self.calls[call_id]
+
+    def connect_ports(self, source: FakePort, sink: FakePort) -> None:
+        assert not source.released and not sink.released
+
+    def disconnect_ports(self, source: FakePort, sink: FakePort) -> None:
+        """Nothing to undo: the fake does not move the agent's audio."""
+
+    def slot(self, port: FakePort) -> int:
+        return self.ports.index(port)
+
+    def release_port(self, port: FakePort) -> None:
+        port.released = True
+
+    def rtp_sent(self, call_id: int) -> int:
+        return self.calls[call_id].rtp
+
+    # --- inside -----------------------------------------------------------------------------
+
+    def _new(self, *, inbound: bool) -> FakeCall:
+        call = FakeCall(next(self._ids), inbound)
+        self.calls[call.call_id] = call
+        return call
+
+    def _known(self, call_id: int) -> FakeCall | None:
+        """The call if it is live; routing a call that ended does nothing, as on the real phone."""
+        call = self.calls.get(call_id)
+        return None if call is None or call.state is CallState.DISCONNECTED else call
+
+    def _live(self, call_id: int) -> FakeCall:
+        call = self.calls.get(call_id)
+        if call is None or call.state is CallState.DISCONNECTED:
+            raise SipError(f"call {call_id} has ended")
+        return call
+
+    def _state(self, call: FakeCall, code: int, reason: str) -> CallStateChanged:
+        return CallStateChanged(call.call_id, call.state, code, reason, "sip:customer@peer", "")
+
+    def _confirm(self, call: FakeCall) -> None:
+        call.state = CallState.CONFIRMED
+        self._new_stream(call)
+        self.engine.post(self._state(call, 200, "OK"))
+        self._media(call)
+
+    def _disconnect(self, call: FakeCall, code: int) -> None:
+        call.state = CallState.DISCONNECTED
+        call.reinvite = None
+        self.engine.post(self._state(call, code, "ended"))
+
+    def _signal(self, call: FakeCall) -> None:
+        """Send the re-INVITE the agent's latest wish asks for (one at a time)."""
+        settled = call.agent_wants_hold == call.agent_hold_in_effect
+        if call.state is not CallState.CONFIRMED or settled:
+            return
+        call.reinvite = ReinviteKind.HOLD if call.agent_wants_hold else ReinviteKind.RESUME
+        self.sent.append((f"re-INVITE {call.reinvite.value}", call.call_id))
+
+    def _new_stream(self, call: FakeCall) -> None:
+        call.stream = next(self._streams)
+        if call.held:
+            call.tainted.add(call.stream)
+
+    def _taint(self, call: FakeCall) -> None:
+        if call.stream:
+            call.tainted.add(call.stream)
+
+    def _media(self, call: FakeCall) -> None:
+        self.engine.post(MediaChanged(call.call_id, call.media))
