@@ -43,7 +43,7 @@ MARGIN_S = 0.3
 """How far the agent's pause keeps from the secret window, on either side.
 
 What has to fit in it, measured on this 2-core machine (`benchmarks/pause_boundary.py`, see
-docs/architecture.md): the customer's audio reaches the recorder 40 to 70 ms after the peer
+docs/benchmarks.md): the customer's audio reaches the recorder about 40 to 60 ms after the peer
 sent it (its jitter buffer, mostly); the softphone's timetable acts on the main loop's next
 turn, 0 to 20 ms late, with gaps up to 68 ms under load; SIPp switches its tone a scheduler
 step after each <pause>, a millisecond late at most when idle and tens of ms under load; the
