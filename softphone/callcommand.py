@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import itertools
+from collections.abc import Sequence
 from pathlib import Path
 
 from softphone import exitcodes
 from softphone.accountsession import RegistrationFailedError, call_failure, choose_account
 from softphone.accountsession import phone_session as open_phone
 from softphone.calls.events import SipError
+from softphone.calls.pause import PauseRefusal, reason_refusal
 from softphone.calls.setup import prepare_setup
 from softphone.cliout import print_json, say
 from softphone.config.filechecks import writable_directory_problem
@@ -53,6 +56,29 @@ def recordings_dir(option: str | None, settings: Settings) -> Path:
     return directory
 
 
+Pause = tuple[float, float, str]
+
+
+def checked_pauses(pauses: Sequence[Pause], settings: Settings) -> tuple[Pause, ...]:
+    """The --pause windows in time order; UsageError for a reason the policy wants, or overlaps."""
+    ordered = sorted(pauses)
+    required = settings.policy.recording.pause_requires_reason
+    for at, duration, reason in ordered:
+        if reason_refusal(reason, required=required) is PauseRefusal.REASON_REQUIRED:
+            spec = f"{at:g}:{duration:g}"
+            raise UsageError(
+                f"--pause {spec} gives no reason, but {settings.policy.describe()} requires one "
+                f"for every pause (recording.pause_requires_reason); give --pause {spec}:REASON"
+            )
+    for (first, length, _), (second, _, _) in itertools.pairwise(ordered):
+        if second < first + length:
+            raise UsageError(
+                f"--pause at {second:g} s starts before the pause at {first:g} s ends "
+                f"({first + length:g} s); give pauses that do not overlap"
+            )
+    return tuple(ordered)
+
+
 def open_audio(args: argparse.Namespace, settings: Settings) -> Audio:
     """The microphone and speaker that --mic and --speaker name."""
     spec = parse_source_spec(args.mic)
@@ -79,6 +105,7 @@ def open_audio(args: argparse.Namespace, settings: Settings) -> Audio:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Place (`call`) or take (`answer`) one call and follow the timetable; the exit code."""
+    pauses = checked_pauses(args.pause, settings)  # before anything is changed or dialled
     account = choose_account(settings, args.account)
     recordings = recordings_dir(args.recordings, settings)
     # Before anything that can fail (devices, network): every start recovers what an
@@ -89,10 +116,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         agent=getpass.getuser(),
         retention_days=settings.policy.recording.retention_days,
         group=settings.policy.recording.group,
+        pause_requires_reason=settings.policy.recording.pause_requires_reason,
     )
     audio = open_audio(args, settings)
     plan = Timetable(
         holds=tuple(args.hold),
+        pauses=pauses,
         hangup_after=args.hangup_after,
         dtmf=tuple(args.dtmf),
         ring_timeout=getattr(args, "ring_timeout", 30.0),

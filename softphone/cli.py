@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from softphone import callcommand, exitcodes
 from softphone.calls.events import DtmfMethod, SipError
+from softphone.calls.pause import reason_refusal
 from softphone.cliout import configure_logging, guarded, print_json, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
@@ -47,6 +49,25 @@ def _hold_spec(text: str) -> tuple[float, float]:
     return values
 
 
+def _pause_spec(text: str) -> tuple[float, float, str]:
+    parts = text.split(":", 2)
+    reason = parts[2].strip() if len(parts) == 3 else ""
+    try:
+        at, duration = float(parts[0]), float(parts[1])
+    except (ValueError, IndexError):
+        at = duration = -1.0
+    finite = math.isfinite(at) and math.isfinite(duration)
+    if not finite or at < 0 or duration <= 0 or (len(parts) == 3 and not reason):
+        raise argparse.ArgumentTypeError(
+            "expected AT:DURATION[:REASON] in seconds, such as 5:3 or 5:3:card number, "
+            f"not {text!r}"
+        )
+    refusal = reason_refusal(reason, required=False)
+    if refusal is not None:
+        raise argparse.ArgumentTypeError(f"{refusal.value}, not {reason!r}")
+    return at, duration, reason
+
+
 def _dtmf_spec(text: str) -> tuple[float, str, DtmfMethod]:
     parts = text.split(":")
     try:
@@ -79,6 +100,16 @@ def _add_call_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="AT:DURATION",
         help="hold AT seconds after answer for DURATION seconds (repeatable)",
+    )
+    p.add_argument(
+        "--pause",
+        type=_pause_spec,
+        action="append",
+        default=[],
+        metavar="AT:DURATION[:REASON]",
+        help="pause the recording AT seconds after answer for DURATION seconds, for REASON "
+        "(a card number, say); the call is not held: both sides still hear each other "
+        "(repeatable)",
     )
     p.add_argument(
         "--hangup-after",

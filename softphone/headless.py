@@ -1,4 +1,4 @@
-"""Scripted calls without a window: place or take one call, hold and hang up on a timetable."""
+"""Scripted calls without a window: place or take one call; hold, pause, hang up on a timetable."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from softphone.calls.events import (
     ReinviteAnswered,
     SipError,
 )
+from softphone.calls.pause import PauseError
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.reporttext import final_status, nothing_answered
@@ -46,6 +47,7 @@ class Timetable:
     """What to do during the call; every time counts in seconds from answer."""
 
     holds: tuple[tuple[float, float], ...] = ()
+    pauses: tuple[tuple[float, float, str], ...] = ()  # privacy pauses: at, duration, reason
     hangup_after: float | None = None
     dtmf: tuple[tuple[float, str, DtmfMethod], ...] = ()
     ring_timeout: float = 30.0
@@ -65,6 +67,7 @@ class CallReport:
     reason: str = ""
     holds: list[list[float]] = field(default_factory=list)
     remote_holds: list[list[float]] = field(default_factory=list)
+    pauses: list[dict[str, Any]] = field(default_factory=list)
     refused_reinvites: list[dict[str, Any]] = field(default_factory=list)
     dtmf_received: list[dict[str, Any]] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
@@ -190,6 +193,11 @@ class ScriptedCall:
                 self._hold(call)
             if self._due(f"resume{i}", since >= at + duration):
                 self._resume(call)
+        for i, (at, duration, reason) in enumerate(self.plan.pauses):
+            if self._due(f"pause{i}", since >= at):
+                self._pause_recording(reason)
+            if self._due(f"unpause{i}", since >= at + duration):
+                self._resume_recording()
         for i, (at, digits, method) in enumerate(self.plan.dtmf):
             if self._due(f"dtmf{i}", since >= at):
                 self.phone.send_dtmf(call, digits, method)
@@ -229,6 +237,27 @@ class ScriptedCall:
         if self.report.holds and len(self.report.holds[-1]) == 1:
             self.report.holds[-1].append(time.time())
         self._progress(f"resume {len(self.report.holds)} of {len(self.plan.holds)}")
+
+    def _pause_recording(self, reason: str) -> None:
+        """A privacy pause, pressed by the agent this run belongs to."""
+        assert self.session is not None
+        try:
+            self.session.pause_recording(reason, by=self._setup.agent)
+        except PauseError as exc:
+            log.warning("%s", exc)
+            return
+        self._progress(
+            f"recording paused ({len(self.session.outcome.pauses)} of {len(self.plan.pauses)})"
+        )
+
+    def _resume_recording(self) -> None:
+        assert self.session is not None
+        try:
+            self.session.resume_recording(by=self._setup.agent)
+        except PauseError as exc:
+            log.warning("%s", exc)
+            return
+        self._progress("recording resumed")
 
     # --- events ----------------------------------------------------------------------------
 
@@ -336,6 +365,7 @@ class ScriptedCall:
         self.report.metadata = outcome.metadata
         self.report.disclosure = outcome.disclosure
         self.report.recording_problems = list(outcome.problems)
+        self.report.pauses = [dict(vars(span)) for span in outcome.pauses]
 
     def _waiting_for_another(self, event: CallStateChanged) -> bool:
         """An inbound call abandoned before answer is missed; the phone waits for the next."""

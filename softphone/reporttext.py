@@ -36,6 +36,15 @@ def call_text(report: dict[str, Any]) -> list[str]:
         lines.append(f"  {_times(len(holds), 'held')}: {shown}")
     if report.get("remote_holds"):
         lines.append(f"  {_times(len(report['remote_holds']), 'the other side held')}")
+    pauses = report.get("pauses") or []
+    if pauses and answered is not None:
+        shown = ", ".join(
+            f"at {p['start'] - answered:.1f} s for {p['end'] - p['start']:.1f} s"
+            + (f" ({p['reason']})" if p.get("reason") else "")
+            for p in pauses
+            if p.get("end") is not None
+        )
+        lines.append(f"  {_times(len(pauses), 'recording paused')}: {shown}")
     for refused in report.get("refused_reinvites") or []:
         status = refused.get("status_code")
         lines.append(

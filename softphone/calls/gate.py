@@ -1,9 +1,14 @@
 """The recording gate: the single door between the call's audio taps and the recording writer.
 
 The gate is open only while every fact allows recording: the disclosure has been played, the
-agent has not asked for hold, a consult or another call, the customer is not holding, the call's
-media is confirmed active on a *fresh* stream, and the writer is healthy. It closes on intent,
-synchronously, before the caller sends any SIP; it reopens only on confirmed facts.
+agent has not asked for hold, a consult or another call, nor paused the recording for privacy,
+the customer is not holding, the call's media is confirmed active on a *fresh* stream, and the
+writer is healthy. It closes on intent, synchronously, before the caller sends any SIP; it
+reopens only on confirmed facts.
+
+A privacy pause (a card number, a health detail) is not a hold: no SIP is sent, both parties
+keep hearing each other and the stream stays what it was, so it neither unconfirms the media nor
+taints the stream. Lifting it reopens the gate at once if every other fact allows.
 
 Fresh means: a media stream (named by its local RTP address) that never existed while the call
 was held, by either side. Every stream the call has while a hold fact stands is tainted for
@@ -39,6 +44,8 @@ class GateReason(enum.Enum):
     OTHER_CALL_ENDED = "other-call-ended"
     CONSULT_STARTED = "consult-started"
     CONSULT_ENDED = "consult-ended"
+    PRIVACY_PAUSED = "privacy-paused"
+    PRIVACY_RESUMED = "privacy-resumed"
     WRITER_FAILED = "writer-failed"
     CALL_ENDED = "call-ended"
 
@@ -49,6 +56,7 @@ class GateFacts:
 
     disclosure_done: bool = False
     hold_requested: bool = False
+    privacy_paused: bool = False  # the agent paused the recording; the call is not held
     consulting: bool = False
     other_call_active: bool = False
     remote_hold: bool = False
@@ -68,6 +76,7 @@ class GateFacts:
         checks = [
             (not self.disclosure_done, "disclosure not completed"),
             (self.hold_requested, "agent put the call on hold"),
+            (self.privacy_paused, "agent paused the recording for privacy"),
             (self.consulting, "agent is consulting"),
             (self.other_call_active, "agent is on another call"),
             (self.remote_hold, "customer side is holding"),

@@ -3,6 +3,7 @@
 The session owns the call's disclosure playback, its recording gate, taps and writer. Agent
 actions that hold the call go through it so the gate closes before any SIP is sent; the engine's
 events (dispatched on the main thread) tell it the confirmed facts that may reopen the gate.
+A privacy pause closes the same gate without holding the call: no SIP, both parties connected.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from softphone.calls.events import (
     RemoteHoldOffered,
 )
 from softphone.calls.gate import GateReason, RecordingGate
+from softphone.calls.pause import PauseError, PauseSpan, pause_refusal, resume_refusal
 from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
 from softphone.media.disclosure import Disclosure, DisclosurePlayback
 from softphone.media.frames import FRAME_SAMPLES, RATE
@@ -45,6 +47,7 @@ class SessionSetup:
     disclosure: Disclosure | None
     store: RecordingStore | None
     problems: tuple[str, ...] = ()
+    pause_requires_reason: bool = False  # the admin policy's recording.pause_requires_reason
 
 
 @dataclass
@@ -55,6 +58,7 @@ class SessionOutcome:
     metadata: str | None = None
     disclosure: dict[str, object] | None = None
     problems: list[str] = field(default_factory=list)
+    pauses: list[PauseSpan] = field(default_factory=list)
 
 
 class CallSession:
@@ -112,6 +116,54 @@ class CallSession:
         self.gate.update(GateReason.RESUME_REQUESTED, hold_requested=False)
         self._note_hold("local", False)
         self._sync_media()
+
+    def pause_recording(self, reason: str, by: str) -> None:
+        """Close the gate for a privacy pause; no SIP is sent and both parties keep talking.
+
+        Allowed any time after the answer, during the disclosure too: the gate then stays closed
+        until the disclosure is complete *and* the pause is lifted. `by` names who pressed it.
+        Raises PauseError, having changed nothing, when the call cannot be paused now.
+        """
+        reason, by = reason.strip(), by.strip()
+        refusal = pause_refusal(
+            answered=self.answered_at is not None,
+            ended=self._ended,
+            paused=self.gate.facts.privacy_paused,
+            reason=reason,
+            required=self.setup.pause_requires_reason,
+            by=by,
+        )
+        if refusal is not None:
+            raise PauseError(self.call_id, "pause", refusal)
+        span = PauseSpan(reason, by, time.time())  # from before the gate's closing
+        self.gate.update(GateReason.PRIVACY_PAUSED, privacy_paused=True)
+        self.outcome.pauses.append(span)
+        if self.evidence is not None:
+            self.evidence.note_pause(span.start, reason, by, self._media_time())
+        self._persist()
+        log.info("call %d: recording paused by %s (%s)", self.call_id, by, reason or "no reason")
+
+    def resume_recording(self, by: str) -> None:
+        """Lift the privacy pause; the gate reopens at once if nothing else keeps it closed.
+
+        Raises PauseError, having changed nothing, when the recording is not paused.
+        """
+        by = by.strip()
+        refusal = resume_refusal(
+            answered=self.answered_at is not None,
+            ended=self._ended,
+            paused=self.gate.facts.privacy_paused,
+            by=by,
+        )
+        if refusal is not None:
+            raise PauseError(self.call_id, "resume", refusal)
+        span = self.outcome.pauses[-1]
+        span.end, span.resumed_by = time.time(), by  # until before the gate's reopening
+        self.gate.update(GateReason.PRIVACY_RESUMED, privacy_paused=False)
+        if self.evidence is not None:
+            self.evidence.end_pause(span.end, by)
+        self._persist()
+        log.info("call %d: recording resumed by %s", self.call_id, by)
 
     def set_other_call(self, active: bool) -> None:
         """Another call was answered (the agent left this one) or ended."""
@@ -329,6 +381,10 @@ class CallSession:
         self.evidence = EvidenceLog(paths, self._call_facts(), self.outcome.disclosure or {})
         for kind, since in self._holding.items():  # a hold that began before the recording
             self.evidence.note_hold(kind, True, 0.0, since=since)
+        for span in self.outcome.pauses:  # every pause asked for during the disclosure
+            self.evidence.note_pause(span.start, span.reason, span.by, 0.0)
+            if span.end is not None:
+                self.evidence.end_pause(span.end, span.resumed_by)
         self.outcome.recording, self.outcome.metadata = str(paths.audio), str(paths.metadata)
         self.evidence.save(self.gate.transitions)
 
@@ -386,6 +442,8 @@ class CallSession:
             )
         self.gate.update(GateReason.CALL_ENDED, ended=True)
         self._ended = True
+        for span in self.outcome.pauses:
+            span.end = span.end or time.time()  # a pause lasts until the call ends
         if self.playback is not None and not self.playback.finished:
             self.outcome.disclosure = self._disclosure_evidence(rtp_sent=None, completed=False)
             self.outcome.problems.append("the call ended before the disclosure completed")

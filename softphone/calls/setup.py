@@ -24,6 +24,7 @@ def prepare_setup(
     agent: str,
     retention_days: int | None = None,
     group: str | None = None,
+    pause_requires_reason: bool = False,
 ) -> SessionSetup:
     """Load the disclosure and open the store: recover interrupted recordings, expire old ones."""
     problems: list[str] = []
@@ -54,4 +55,5 @@ def prepare_setup(
         disclosure=disclosure,
         store=store,
         problems=tuple(problems),
+        pause_requires_reason=pause_requires_reason,
     )

@@ -222,6 +222,7 @@ def read_recording(root: TableReader, default_dir: Path) -> tuple[RecordingPolic
     directory = t.value("directory", AbsolutePath())
     days = t.value("retention_days", RETENTION_DAYS)
     group = t.value("group", GROUP_NAME)
+    requires_reason = t.value("pause_requires_reason", Flag())
     t.report_unknown()
     if group is not None and (problem := group_problem(group)) is not None:
         t.out.error(t.at("group"), problem)
@@ -234,7 +235,12 @@ def read_recording(root: TableReader, default_dir: Path) -> tuple[RecordingPolic
         if problem is not None:
             t.out.error(t.at("directory"), f"(default) {problem}")
     return (
-        RecordingPolicy(directory=directory or default_dir, retention_days=days or 90, group=group),
+        RecordingPolicy(
+            directory=directory or default_dir,
+            retention_days=days or 90,
+            group=group,
+            pause_requires_reason=bool(requires_reason),
+        ),
         directory is not None,
     )
 

@@ -95,12 +95,14 @@ class RecordingPolicy:
     """Where recordings go by default, how long they are kept, and which group may read them.
 
     Without `group` recordings are private to the agent who made them (folders 0700, files
-    0600); with it, that group may read them (0750 and 0640), and no one else.
+    0600); with it, that group may read them (0750 and 0640), and no one else. With
+    `pause_requires_reason` every privacy pause of a recording must say why.
     """
 
     directory: Path
     retention_days: int = 90
     group: str | None = None
+    pause_requires_reason: bool = False
 
 
 @dataclass(frozen=True)

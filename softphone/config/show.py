@@ -83,6 +83,7 @@ def policy_entries(policy: Policy) -> list[Entry]:
             add(("disclosure", "languages", language, name), getattr(entry, name))
     add(("recording", "retention_days"), policy.recording.retention_days)
     add(("recording", "group"), policy.recording.group)
+    add(("recording", "pause_requires_reason"), policy.recording.pause_requires_reason)
     security = policy.security
     add(("security", "tls_verify_server"), security.tls_verify_server)
     add(("security", "ca_file"), security.ca_file)

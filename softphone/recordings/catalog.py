@@ -74,6 +74,12 @@ def _evidence_problems(meta: RecordingMetadata) -> list[str]:
         problems.append("the recording opened before the disclosure ended")
     if any(g.blockers for g in opened):
         problems.append("the gate opened while a closing condition held")
+    for pause in meta.pauses:
+        if not pause.by:
+            problems.append("a privacy pause does not say who pressed it")
+        end = pause.end if pause.end is not None else float("inf")
+        if any(pause.start <= g.wall_time < end for g in opened):
+            problems.append("the recording opened during a privacy pause")
     if meta.status not in ("complete", "interrupted", "failed"):
         problems.append(f"the recording did not finish (status {meta.status!r})")
     return problems

@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(COMMAND, help="list recordings and check their integrity")
     actions = parser.add_subparsers(dest="recordings_action", required=True)
     for name, text in (
-        ("list", "every recording with its status, length, holds and disclosure id"),
+        ("list", "every recording with its status, length, holds, pauses and disclosure id"),
         ("verify", "check each recording's audio against its SHA-256 and its evidence"),
     ):
         action = actions.add_parser(name, help=text)
@@ -43,6 +43,8 @@ def _summary(entry: Entry, problems: list[str] | None) -> dict[str, object]:
             "answered_at": meta.call.answered_at,
             "duration_s": meta.audio.duration_s,
             "holds": len(meta.holds),
+            "pauses": len(meta.pauses),
+            "paused_s": round(meta.paused_s, 3),
             "disclosure": meta.disclosure.id,
         }
     summary["problems"] = entry.problems if problems is None else problems
@@ -70,6 +72,8 @@ def run(args: argparse.Namespace, root: Path) -> int:
         line = (
             f"{summary.get('audio', summary['metadata'])}  {summary.get('status', '?')}  "
             f"{float(str(summary.get('duration_s', 0.0))):.1f} s  holds {summary.get('holds', '?')}"
+            f"  pauses {summary.get('pauses', '?')}"
+            f" ({float(str(summary.get('paused_s', 0.0))):.1f} s)"
             f"  disclosure {summary.get('disclosure', '?')}"
         )
         problems_found = entry.problems if problems is None else problems

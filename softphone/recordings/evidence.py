@@ -14,6 +14,7 @@ from softphone.recordings.metadata import (
     DisclosureEvidence,
     GateEntry,
     HoldInterval,
+    PauseInterval,
     RecordingMetadata,
     write_metadata,
 )
@@ -46,6 +47,18 @@ class EvidenceLog:
             self._write()
         elif not held and current:
             current[0].end = time.time()
+            self._write()
+
+    def note_pause(self, start: float, reason: str, by: str, media_time: float) -> None:
+        """A privacy pause began at `start` (before the recording did: media time 0)."""
+        self.metadata.pauses.append(PauseInterval(reason, by, start, None, media_time))
+        self._write()
+
+    def end_pause(self, end: float, by: str | None) -> None:
+        """The privacy pause that stands ended; without one this changes nothing."""
+        current = [p for p in self.metadata.pauses if p.end is None]
+        if current:
+            current[0].end, current[0].resumed_by = end, by
             self._write()
 
     def save(self, transitions: Sequence[GateTransition]) -> None:
@@ -82,6 +95,9 @@ class EvidenceLog:
         for hold in meta.holds:
             if hold.end is None:
                 hold.end = meta.call.ended_at
+        for pause in meta.pauses:
+            if pause.end is None:
+                pause.end = meta.call.ended_at
         meta.errors = list(problems) + ([writer.error] if writer.error else [])
         meta.status = "failed" if writer.error else "complete"
         meta.gate = [_entry(t) for t in transitions]

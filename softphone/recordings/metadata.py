@@ -72,6 +72,26 @@ class HoldInterval:
 
 
 @dataclass
+class PauseInterval:
+    """A stretch of the call not recorded because the agent paused the recording for privacy.
+
+    The call was not held: both parties kept talking, and nothing of it is in the audio.
+    """
+
+    reason: str  # "" when the agent gave none (and the policy did not require one)
+    by: str  # who paused it
+    start: float
+    end: float | None = None
+    media_time: float = 0.0
+    resumed_by: str | None = None  # None when the call ended while paused
+
+    @property
+    def seconds(self) -> float:
+        """How long it lasted (0 while it stands)."""
+        return 0.0 if self.end is None else max(0.0, self.end - self.start)
+
+
+@dataclass
 class AudioFacts:
     """The audio file: layout, length and integrity."""
 
@@ -97,12 +117,18 @@ class RecordingMetadata:
     status: str = "recording"
     gate: list[GateEntry] = field(default_factory=list)
     holds: list[HoldInterval] = field(default_factory=list)
+    pauses: list[PauseInterval] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     interruption: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The document as JSON-ready data."""
         return asdict(self)
+
+    @property
+    def paused_s(self) -> float:
+        """Seconds of the call the agent paused the recording for privacy, in total."""
+        return sum(p.seconds for p in self.pauses)
 
 
 def write_metadata(path: Path, metadata: RecordingMetadata) -> None:
@@ -135,6 +161,7 @@ def read_metadata(path: Path) -> RecordingMetadata:
             status=data["status"],
             gate=[GateEntry(**g) for g in data["gate"]],
             holds=[HoldInterval(**h) for h in data["holds"]],
+            pauses=[PauseInterval(**p) for p in data.get("pauses", [])],  # absent before pauses
             errors=list(data["errors"]),
             interruption=data.get("interruption"),
         )

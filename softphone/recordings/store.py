@@ -164,6 +164,9 @@ class RecordingStore:
         for hold in metadata.holds:
             if hold.end is None:
                 hold.end = stopped_at
+        for pause in metadata.pauses:
+            if pause.end is None:
+                pause.end = stopped_at
         write_metadata(meta_path, metadata)
         log.warning("recovered the interrupted recording %s", audio_path)
         return meta_path

@@ -60,6 +60,7 @@ def test_the_example_policy_is_valid_and_sets_every_key(files: Files) -> None:
     assert set(policy.disclosure.languages) == {"nl", "en"}
     assert policy.disclosure.for_language("en").audio == files.en
     assert policy.recording.directory == files.recordings
+    assert policy.recording.pause_requires_reason is True
     assert policy.security.ca_file == files.ca
     assert policy.locked == {"recording.directory", "disclosure.language", "calls.auto_answer"}
     assert policy.preferences["recording.directory"] == files.recordings
@@ -79,6 +80,7 @@ def test_a_minimal_policy_takes_safe_defaults(files: Files) -> None:
     assert policy.security.tls_verify_server is True
     assert policy.security.tls_min_version == "1.2"
     assert policy.recording.retention_days == 90
+    assert policy.recording.pause_requires_reason is False
     assert policy.locked == frozenset()
     assert policy.allow_policy_override is False
     assert "accounts[0].transport" not in policy.explicit
@@ -119,6 +121,22 @@ def test_retention_days_must_be_a_whole_number_of_at_least_one(
     assert problems(files, text) == [
         f"policy.toml:10: recording.retention_days: expected a whole number of days "
         f"from 1 to 36500, got {got}"
+    ]
+
+
+def test_a_policy_may_require_a_reason_for_every_privacy_pause(files: Files) -> None:
+    for value, expected in (("true", True), ("false", False)):
+        text = MINIMAL + f"\n[recording]\npause_requires_reason = {value}\n"
+        policy = load_policy(write_policy(files, text), default_recordings=files.recordings)
+        assert policy.recording.pause_requires_reason is expected
+        assert "recording.pause_requires_reason" in policy.explicit
+
+
+@pytest.mark.parametrize(("value", "got"), [('"yes"', '"yes"'), ("1", "1"), ("[true]", "an array")])
+def test_pause_requires_reason_must_be_true_or_false(files: Files, value: str, got: str) -> None:
+    text = MINIMAL + f"\n[recording]\npause_requires_reason = {value}\n"
+    assert problems(files, text) == [
+        f"policy.toml:10: recording.pause_requires_reason: expected true or false, got {got}"
     ]
 
 
@@ -621,7 +639,7 @@ def test_the_admin_guide_shows_the_example_and_documents_every_key() -> None:
     policy_keys = [
         "locked", "allow_policy_override", "name", "registrar", "user", "auth_user", "domain",
         "transport", "srtp", "outbound_proxy", "default_language", "id", "audio", "purpose",
-        "directory", "retention_days", "tls_verify_server", "ca_file",
+        "directory", "retention_days", "pause_requires_reason", "tls_verify_server", "ca_file",
         "acknowledge_unverified_tls", "tls_min_version",
     ]  # fmt: skip
     for key in [*policy_keys, *SETTINGS]:

@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from softphone.calls.gate import GateFacts, GateReason, RecordingGate
 
 INTENTS = ("hold_requested", "consulting", "other_call_active")
-FACTS = (*INTENTS, "disclosure_done", "remote_hold", "media_confirmed", "writer_ok", "ended")
+FACTS = (
+    *INTENTS,
+    "privacy_paused",
+    "disclosure_done",
+    "remote_hold",
+    "media_confirmed",
+    "writer_ok",
+    "ended",
+)
 
 
 @dataclass
@@ -108,6 +116,52 @@ def test_blockers_name_every_closing_condition() -> None:
     ]
 
 
+def test_a_privacy_pause_closes_both_walls_and_its_end_reopens_on_the_same_stream() -> None:
+    gate, walls = _gate()
+    _open_gate(gate)
+    gate.update(GateReason.PRIVACY_PAUSED, privacy_paused=True)
+    assert not gate.is_open and not walls.connected
+    assert walls.log == [("open", False), ("close", False)]  # flag down before the taps left
+    assert gate.facts.blockers() == ["agent paused the recording for privacy"]
+    # Not a hold: the media stays confirmed and the stream untainted, so no new stream is needed.
+    assert gate.facts.media_confirmed and gate.facts.stream_fresh and gate.tainted == set()
+    gate.update(GateReason.PRIVACY_RESUMED, privacy_paused=False)
+    assert gate.is_open and walls.connected
+    assert [t.reason for t in gate.transitions] == [
+        GateReason.MEDIA_CHANGED,
+        GateReason.PRIVACY_PAUSED,
+        GateReason.PRIVACY_RESUMED,
+    ]
+    assert gate.transitions[1].blockers == ("agent paused the recording for privacy",)
+
+
+def test_a_pause_during_the_disclosure_keeps_the_gate_closed_until_both_are_done() -> None:
+    gate, _ = _gate()
+    gate.update(GateReason.MEDIA_CHANGED, stream="s1", media_confirmed=True)
+    gate.update(GateReason.PRIVACY_PAUSED, privacy_paused=True)
+    gate.update(GateReason.DISCLOSURE_COMPLETED, disclosure_done=True)
+    assert not gate.is_open and gate.transitions == []
+    gate.update(GateReason.PRIVACY_RESUMED, privacy_paused=False)
+    assert gate.is_open
+    assert [t.reason for t in gate.transitions] == [GateReason.PRIVACY_RESUMED]
+
+
+def test_lifting_a_pause_does_not_lift_a_hold_nor_the_other_way_round() -> None:
+    gate, _ = _gate()
+    _open_gate(gate)
+    gate.update(GateReason.PRIVACY_PAUSED, privacy_paused=True)
+    gate.update(GateReason.HOLD_REQUESTED, hold_requested=True)
+    gate.update(GateReason.PRIVACY_RESUMED, privacy_paused=False)
+    assert not gate.is_open  # still held
+    gate.update(GateReason.PRIVACY_PAUSED, privacy_paused=True)
+    gate.update(GateReason.RESUME_REQUESTED, hold_requested=False)
+    gate.update(GateReason.MEDIA_CHANGED, stream="s2", media_confirmed=True)
+    assert not gate.is_open  # the hold is over, on a fresh stream, but the pause stands
+    assert gate.facts.blockers() == ["agent paused the recording for privacy"]
+    gate.update(GateReason.PRIVACY_RESUMED, privacy_paused=False)
+    assert gate.is_open
+
+
 STREAMS = ("s1", "s2", "s3", "s4")
 
 steps = st.lists(
@@ -148,8 +202,11 @@ def test_never_open_while_a_closing_condition_holds(
             held_streams.add(facts.stream)
         # The gate, the taps and the facts always agree.
         assert gate.is_open == facts.may_record == walls.connected == gate.admits()
+        # A privacy pause taints nothing: only holds do.
+        assert gate.tainted == held_streams - {""}
         if gate.is_open:
             assert facts.disclosure_done and not facts.ended and facts.writer_ok
+            assert not facts.privacy_paused
             assert not facts.remote_hold and not intent_now
             # Media confirmed after the last intent was withdrawn, never before it.
             assert confirmed_since_intent

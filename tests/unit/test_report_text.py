@@ -30,6 +30,17 @@ def test_a_recorded_call_in_words() -> None:
     ]
 
 
+def test_the_report_says_when_recording_was_paused_and_why() -> None:
+    report = CallReport(direction="outbound", answered_at=100.0, ended_at=130.0)
+    report.pauses += [
+        {"start": 105.0, "end": 107.5, "reason": "card number", "by": "agent7"},
+        {"start": 110.0, "end": 111.0, "reason": "", "by": "agent7"},
+    ]
+    assert "  recording paused 2 times: at 5.0 s for 2.5 s (card number), at 10.0 s for 1.0 s" in (
+        call_text(report.as_json())
+    )
+
+
 def test_an_unrecorded_inbound_call_says_so() -> None:
     report = CallReport(direction="inbound", remote_uri="<sip:c@x>", answered_at=10.0, ended_at=11)
     report.refused.append(
