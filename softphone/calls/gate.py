@@ -1,9 +1,13 @@
 """The recording gate: the single door between the call's audio taps and the recording writer.
 
 The gate is open only while every fact allows recording: the disclosure has been played, the
-agent has not asked for hold, a consult or another call, the customer is not holding, the call's
-media is confirmed active on a *fresh* stream, and the writer is healthy. It closes on intent,
-synchronously, before the caller sends any SIP; it reopens only on confirmed facts.
+agent has not asked for hold, a consult or another call, the customer is not holding, the call is
+not being transferred, the call's media is confirmed active on a *fresh* stream, and the writer
+is healthy. It closes on intent, synchronously, before the caller sends any SIP; it reopens only
+on confirmed facts.
+
+A transfer is not a hold: the call's media keeps flowing (and is listened to) while the REFER is
+out, so its stream stays fresh, and a transfer that fails gives the gate back to its other facts.
 
 Fresh means: a media stream (named by its local RTP address) that never existed while the call
 was held, by either side. Every stream the call has while a hold fact stands is tainted for
@@ -39,6 +43,9 @@ class GateReason(enum.Enum):
     OTHER_CALL_ENDED = "other-call-ended"
     CONSULT_STARTED = "consult-started"
     CONSULT_ENDED = "consult-ended"
+    TRANSFER_REQUESTED = "transfer-requested"  # the agent is handing the call on (our REFER)
+    TRANSFER_ACCEPTED = "transfer-accepted"  # the peer's transfer request was followed
+    TRANSFER_FAILED = "transfer-failed"  # the call came back to the agent
     WRITER_FAILED = "writer-failed"
     CALL_ENDED = "call-ended"
 
@@ -52,6 +59,7 @@ class GateFacts:
     consulting: bool = False
     other_call_active: bool = False
     remote_hold: bool = False
+    transferring: bool = False  # a transfer of the call is under way (the agent is leaving)
     media_confirmed: bool = False
     writer_ok: bool = True
     ended: bool = False
@@ -71,6 +79,7 @@ class GateFacts:
             (self.consulting, "agent is consulting"),
             (self.other_call_active, "agent is on another call"),
             (self.remote_hold, "customer side is holding"),
+            (self.transferring, "call is being transferred"),
             (not self.media_confirmed, "media not confirmed active"),
             (not self.stream_fresh, "no media stream that was never held"),
             (not self.writer_ok, "recording writer failed"),

@@ -99,6 +99,7 @@ class RecordingMetadata:
     holds: list[HoldInterval] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     interruption: dict[str, Any] | None = None
+    transfers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The document as JSON-ready data."""
@@ -137,6 +138,7 @@ def read_metadata(path: Path) -> RecordingMetadata:
             holds=[HoldInterval(**h) for h in data["holds"]],
             errors=list(data["errors"]),
             interruption=data.get("interruption"),
+            transfers=list(data.get("transfers", [])),
         )
     except (KeyError, TypeError) as exc:
         raise MetadataError(f"'{path}' does not follow {SCHEMA}: {exc}") from exc
