@@ -29,6 +29,7 @@ from softphone.registercheck import (
 )
 from softphone.reporttext import registration_text
 from softphone.sip.engine import SipError
+from softphone.sip.transfer import TRANSFER_TIMEOUT_S
 
 log = logging.getLogger("softphone")
 
@@ -94,6 +95,18 @@ def _add_call_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="AT:DIGITS[:METHOD]",
         help="send DTMF digits (rfc4733 or sip-info)",
+    )
+    p.add_argument(
+        "--transfer",
+        metavar="AT:URI",
+        help="blind transfer: hand the call to URI AT seconds after answer",
+    )
+    p.add_argument(
+        "--transfer-timeout",
+        type=_seconds,
+        default=TRANSFER_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"a transfer not confirmed within this time failed (default {TRANSFER_TIMEOUT_S:g})",
     )
     p.add_argument(
         "--mic",
