@@ -142,6 +142,7 @@ class CallSession:
         """
         self.outcome.transfers.append(attempt)
         self.gate.update(reason, transferring=True)
+        self._note_hold("transfer", True)  # the timeline shows the gap it leaves
         self.phone.cut_mic(self.call_id, "transfer", True)
         self._note_transfers()
 
@@ -151,6 +152,7 @@ class CallSession:
             return
         if attempt.result != TRANSFERRED and not any(t.pending for t in self.outcome.transfers):
             self.gate.update(GateReason.TRANSFER_FAILED, transferring=False)
+            self._note_hold("transfer", False)
             self.phone.cut_mic(self.call_id, "transfer", False)
         self._note_transfers()
 

@@ -105,7 +105,8 @@ def test_a_blind_transfer_hands_the_call_on_and_its_recording_ends_with_the_leg(
     metadata = _metadata(report)
     assert metadata["transfers"] == [transfer]
     assert _gate(metadata) == [("disclosure-completed", "open"), ("transfer-requested", "closed")]
-    assert metadata["holds"] == []
+    [gap] = metadata["holds"]  # the timeline shows where the recording stopped
+    assert gap["kind"] == "transfer" and gap["start"] == pytest.approx(transfer["requested_at"])
     # The recording holds the talk from the disclosure's end to the REFER, and ends with the leg.
     talk_s = transfer["requested_at"] - report["disclosure"]["ended_at"]
     assert metadata["audio"]["duration_s"] == pytest.approx(talk_s, abs=SLACK_S), metadata
@@ -156,6 +157,8 @@ def test_a_transfer_that_fails_leaves_the_call_with_the_agent(
     ]
     reopened = metadata["gate"][2]["wall_time"]
     assert reopened == pytest.approx(transfer["ended_at"], abs=0.1)
+    [gap] = metadata["holds"]
+    assert gap["kind"] == "transfer" and gap["end"] == pytest.approx(reopened, abs=0.1)
     audio, rate = read_channels(report["recording"])
     after = audio[int(metadata["gate"][2]["media_time"] * rate) :, 1]
     assert tone_duration_s(after, rate, CUSTOMER_HZ) >= 0.7 * (report["ended_at"] - reopened)
