@@ -47,6 +47,8 @@ Lookup = Callable[[int], CallSession | None]
 """Finds the session of a call id (the switchboard's, or a scripted call's)."""
 
 NOT_ALLOWED = "transfers requested by the other side are not allowed by the policy"
+FOLLOW_BOUND_S = 1.0
+"""pjsua places the call for an accepted request at once; none by then means it could not."""
 
 
 @dataclass
@@ -168,6 +170,15 @@ class Transfers:
         log.info("call %d: following the peer's transfer to %s", event.call_id, event.target)
         self._asked[event.call_id] = _Legs([(session, attempt)], hang_up=not event.replaces)
         session.begin_transfer(attempt, GateReason.TRANSFER_ACCEPTED)
+        self.engine.call_later(FOLLOW_BOUND_S, lambda: self._not_followed(event.call_id, attempt))
+
+    def _not_followed(self, call_id: int, attempt: TransferAttempt) -> None:
+        """No call was made for an accepted request (an address pjsua cannot call, say)."""
+        legs = self._asked.get(call_id)
+        if legs is None or legs.legs[0][1] is not attempt or call_id in self._followed.values():
+            return
+        del self._asked[call_id]
+        self._finish(legs, FAILED, 0, f"the softphone could not call {attempt.to}")
 
     def _on_state(self, event: CallStateChanged) -> None:
         asked = self._followed.get(event.call_id)

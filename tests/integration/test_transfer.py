@@ -321,6 +321,28 @@ def test_the_peers_refer_allowed_by_the_policy_is_a_call_like_any_other(
     assert tone_duration_s(audio[:, 1], rate, TARGET_HZ) >= 0.5
 
 
+def test_a_peers_refer_to_an_address_that_cannot_be_called_gives_the_call_back(
+    tmp_path: Path, compliance: Compliance
+) -> None:
+    with compliance.policy.open("a", encoding="utf-8") as policy:
+        policy.write("\n[calls]\nallow_incoming_transfer = true\n")
+    done, peer = _answer_refer(tmp_path, compliance, "sip:desk2@")
+    assert done.returncode == 0, done.stderr
+    assert _sent_answers(peer, "REFER") == [202]
+    assert _received(peer, "NOTIFY")[-1].body.strip() == "SIP/2.0 500 Server Internal Error"
+    report = done.report
+    [request] = report["transfer_requests"]
+    assert request["result"] == "failed" and "could not call sip:desk2@" in request["reason"]
+    assert report["transferred_calls"] == []
+    metadata = _metadata(report)
+    assert _gate(metadata) == [
+        ("disclosure-completed", "open"),
+        ("transfer-accepted", "closed"),
+        ("transfer-failed", "open"),  # the call is the agent's again, and recorded
+        ("call-ended", "closed"),
+    ]
+
+
 def test_an_invalid_transfer_address_is_refused_before_dialling(
     tmp_path: Path, compliance: Compliance
 ) -> None:
