@@ -1,8 +1,9 @@
 """`softphone call` and `softphone answer`: one scripted call as the policy allows, and its exit.
 
 Every reason the call is not recorded is said on standard error, as it becomes known, and the
-exit code tells a script: 0 the call went through and was recorded, 1 it failed or was refused,
-2 bad input, 4 it went through but was not recorded (or only in part), 130 Ctrl-C.
+exit code tells a script: 0 the call went through and was recorded, 1 it failed or was refused
+(or its --transfer did not happen), 2 bad input, 4 it went through but was not recorded (or only
+in part), 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from softphone.accountsession import phone_session as open_phone
 from softphone.calls.events import SipError
 from softphone.calls.pause import PauseRefusal, reason_refusal
 from softphone.calls.setup import prepare_setup
+from softphone.calls.transferattempt import TRANSFERRED
 from softphone.cliout import print_json, say
+from softphone.config.checks import SIP_URI, InvalidValueError
 from softphone.config.filechecks import writable_directory_problem
 from softphone.config.locations import default_recordings_dir
 from softphone.config.resolve import LOCKED, Settings
@@ -35,6 +38,24 @@ from softphone.reporttext import call_text
 
 class UsageError(ValueError):
     """Bad input for the call; the message says what to give instead."""
+
+
+def transfer_spec(text: str | None) -> tuple[float, str] | None:
+    """--transfer AT:URI as (seconds after answer, SIP URI); `UsageError` says what to give."""
+    if text is None:
+        return None
+    at, sep, uri = text.partition(":")
+    try:
+        when = float(at)
+        SIP_URI.check(uri)
+    except (ValueError, InvalidValueError):
+        when = -1.0
+    if not sep or not when >= 0:
+        raise UsageError(
+            f"--transfer: expected AT:URI, AT seconds after answer and a SIP URI to hand the "
+            f"call to, such as 5:sip:desk2@pbx.example.com, not {text!r}"
+        )
+    return when, uri
 
 
 def recordings_dir(option: str | None, settings: Settings) -> Path:
@@ -106,6 +127,7 @@ def open_audio(args: argparse.Namespace, settings: Settings) -> Audio:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Place (`call`) or take (`answer`) one call and follow the timetable; the exit code."""
     pauses = checked_pauses(args.pause, settings)  # before anything is changed or dialled
+    transfer = transfer_spec(args.transfer)  # bad input is refused before anything starts
     account = choose_account(settings, args.account)
     recordings = recordings_dir(args.recordings, settings)
     # Before anything that can fail (devices, network): every start recovers what an
@@ -126,6 +148,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         dtmf=tuple(args.dtmf),
         ring_timeout=getattr(args, "ring_timeout", 30.0),
         answer_after=getattr(args, "answer_after", 0.0),
+        transfer=transfer,
+        transfer_timeout=args.transfer_timeout,
     )
     answering = args.command == "answer"
     listen = args.listen if answering else args.bind
@@ -141,6 +165,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     try:
         with session as (engine, phone, account_plan):
+            phone.allow_incoming_transfers(settings.policy.calls.allow_incoming_transfer)
             runner = ScriptedCall(engine, phone, audio, plan, setup)
             try:
                 if answering:
@@ -171,6 +196,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if callable(close_mic):
             close_mic()
     report = runner.report
+    if failure is None and _transfer_failed(report):
+        status = exitcodes.FAILED
+        say(_transfer_failure(report))  # one line; the call went through: its report follows
     if failure is not None:
         report.error = failure
         say(failure)
@@ -185,6 +213,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if status == exitcodes.OK and report.answered_at is not None and partial:
         return exitcodes.NOT_RECORDED  # not recorded, or only in part: stderr said why
     return status
+
+
+def _transfer_failed(report: CallReport) -> bool:
+    return report.transfer is not None and report.transfer["result"] != TRANSFERRED
+
+
+def _transfer_failure(report: CallReport) -> str:
+    transfer = report.transfer or {}
+    status = f" (SIP {transfer['status']})" if transfer.get("status") else ""
+    return (
+        f"call {report.call_id or '?'}: the transfer to {transfer.get('to')} "
+        f"{transfer.get('result')}: {transfer.get('reason')}{status}; the call stayed with you"
+    )
 
 
 def _unrecorded(report: CallReport, said: tuple[str, ...]) -> list[str]:

@@ -30,6 +30,7 @@ from softphone.registercheck import (
     register_policy_account,
 )
 from softphone.reporttext import registration_text
+from softphone.sip.transfer import TRANSFER_TIMEOUT_S
 
 log = logging.getLogger("softphone")
 
@@ -124,6 +125,18 @@ def _add_call_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="AT:DIGITS[:METHOD]",
         help="send DTMF digits (rfc4733 or sip-info)",
+    )
+    p.add_argument(
+        "--transfer",
+        metavar="AT:URI",
+        help="blind transfer: hand the call to URI AT seconds after answer",
+    )
+    p.add_argument(
+        "--transfer-timeout",
+        type=_seconds,
+        default=TRANSFER_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"a transfer not confirmed within this time failed (default {TRANSFER_TIMEOUT_S:g})",
     )
     p.add_argument(
         "--mic",

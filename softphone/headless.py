@@ -28,8 +28,10 @@ from softphone.calls.pause import PauseError
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.media.frames import FrameSink, FrameSource
 from softphone.reporttext import final_status, nothing_answered
+from softphone.scriptedtransfer import ScriptedTransfers
 from softphone.sip.engine import EngineConfig, SipEngine
 from softphone.sip.phone import AccountSpec, Phone
+from softphone.sip.transfer import TRANSFER_TIMEOUT_S
 
 log = logging.getLogger("softphone.calls")
 
@@ -52,6 +54,8 @@ class Timetable:
     dtmf: tuple[tuple[float, str, DtmfMethod], ...] = ()
     ring_timeout: float = 30.0
     answer_after: float = 0.0
+    transfer: tuple[float, str] | None = None  # blind transfer: when, and to whom
+    transfer_timeout: float = TRANSFER_TIMEOUT_S
 
 
 @dataclass
@@ -76,6 +80,9 @@ class CallReport:
     recording: str | None = None
     metadata: str | None = None
     disclosure: dict[str, Any] | None = None
+    transfer: dict[str, Any] | None = None
+    transfer_requests: list[dict[str, Any]] = field(default_factory=list)
+    transferred_calls: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -121,6 +128,9 @@ class ScriptedCall:
         self._mic = phone.create_port("mic", source=audio.mic)
         self._speaker = phone.create_port("speaker", sink=audio.speaker)
         engine.subscribe(self._on_event)
+        self._transfers = ScriptedTransfers(
+            engine, phone, setup, (self._mic, self._speaker), lambda: self.session
+        )
 
     # --- the two ways a call starts --------------------------------------------------------
 
@@ -167,13 +177,14 @@ class ScriptedCall:
 
     def _run(self) -> CallReport:
         try:
-            while self._state is not CallState.DISCONNECTED:
+            while self._state is not CallState.DISCONNECTED or self._transfers.following:
                 self.engine.poll(POLL_MS)
                 self._step(time.monotonic())
         except KeyboardInterrupt:
             self._hang_up_interrupted()
             raise
         self.report.ended_at = self.report.ended_at or time.time()
+        self._collect_outcome()  # the calls followed after the scripted one have ended too
         if self.report.answered_at is None:
             raise CallFailedError(_failure(self.report))
         return self.report
@@ -184,6 +195,7 @@ class ScriptedCall:
             return
         if self.session is not None:
             self.session.tick()
+        self._transfers.tick()
         if self._answer_mono is None:
             self._step_setup(call, now)
             return
@@ -201,10 +213,16 @@ class ScriptedCall:
         for i, (at, digits, method) in enumerate(self.plan.dtmf):
             if self._due(f"dtmf{i}", since >= at):
                 self.phone.send_dtmf(call, digits, method)
+        transfer = self.plan.transfer
+        if transfer is not None and self._due("transfer", since >= transfer[0]):
+            assert self.session is not None and self.session.call_id == call
+            self._progress(f"transferring the call to {transfer[1]}")
+            self._transfers.blind(self.session, transfer[1], self.plan.transfer_timeout)
         if self.plan.hangup_after is not None and self._due(
             "hangup", since >= self.plan.hangup_after
         ):
             self.phone.hangup(call)
+            self._transfers.hang_up()
 
     def _step_setup(self, call: int, now: float) -> None:
         if self.report.direction == "inbound" and self._incoming_at is not None:
@@ -332,9 +350,13 @@ class ScriptedCall:
         if self._call is None:
             return
         self.phone.hangup(self._call)
+        self._transfers.hang_up()
         deadline = time.monotonic() + grace_s
-        while self._state is not CallState.DISCONNECTED and time.monotonic() < deadline:
+        while (
+            self._state is not CallState.DISCONNECTED or self._transfers.following
+        ) and time.monotonic() < deadline:
             self.engine.poll(POLL_MS)
+        self._collect_outcome()
         self.report.ended_at = self.report.ended_at or time.time()
 
     def _on_state(self, event: CallStateChanged) -> None:
@@ -358,6 +380,9 @@ class ScriptedCall:
                 self.report.holds[-1].append(self.report.ended_at)
 
     def _collect_outcome(self) -> None:
+        """The report's recording and transfer fields; again as followed calls end."""
+        for key, value in self._transfers.report(self.session).items():
+            setattr(self.report, key, value)
         if self.session is None:
             return
         outcome = self.session.end()

@@ -68,11 +68,35 @@ def call_text(report: dict[str, Any]) -> list[str]:
         lines.append(f"  metadata: {report['metadata']}")
     elif answered is not None:
         lines.append("  not recorded (standard error says why)")
+    lines.extend(_transfer_lines(report))
     for refused in report.get("refused") or []:
         lines.append(
             f"  refused a call from {refused['remote_uri']} with SIP {refused['status_code']}: "
             f"{refused['reason']}"
         )
+    return lines
+
+
+def _transfer_lines(report: dict[str, Any]) -> list[str]:
+    """The agent's transfer, the other side's requests, and the calls those brought."""
+    lines = []
+    transfer = report.get("transfer")
+    if transfer:
+        status = f" (SIP {transfer['status']})" if transfer.get("status") else ""
+        if transfer["result"] == "transferred":
+            lines.append(f"  {transfer['kind']} transfer to {transfer['to']}: transferred")
+        else:
+            lines.append(
+                f"  {transfer['kind']} transfer to {transfer['to']} {transfer['result']}: "
+                f"{transfer['reason']}{status}"
+            )
+    for request in report.get("transfer_requests") or []:
+        lines.append(
+            f"  the other side asked for a transfer to {request['to']}: {request['result']}"
+        )
+    for call in report.get("transferred_calls") or []:
+        where = call.get("recording") or "not recorded (standard error says why)"
+        lines.append(f"  then an {call['direction']} call with {call['remote_uri']}: {where}")
     return lines
 
 

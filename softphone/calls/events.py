@@ -164,3 +164,74 @@ class RecorderFailed(Event):
 
     call_id: int
     reason: str
+
+
+class TransferKind(enum.Enum):
+    """How a call is handed on: straight to an address, or to a party consulted first."""
+
+    BLIND = "blind"  # REFER to an address
+    ATTENDED = "attended"  # REFER with Replaces: the consulted party takes the customer's call
+
+
+@dataclass(frozen=True)
+class TransferProgress(Event):
+    """What the transferee says of a REFER we sent: its answer, then each NOTIFY's status line.
+
+    `final`: nothing more follows, and `status_code` is the outcome (2xx: the target answered;
+    anything else: the transfer failed). The phone also posts a final 408 when no outcome came
+    within its bound.
+    """
+
+    call_id: int
+    status_code: int
+    reason: str
+    final: bool
+
+    @property
+    def succeeded(self) -> bool:
+        """The transfer happened: the transferee reached the target."""
+        return self.final and 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True)
+class TransferRequested(Event):
+    """The peer asked to move this call elsewhere (a REFER, or an INVITE with Replaces).
+
+    Already answered when posted (the answer cannot wait): `accepted` says whether the policy let
+    it through, `status_code` what was answered (202 or 603 for a REFER).
+    """
+
+    call_id: int
+    target: str
+    accepted: bool
+    status_code: int
+    replaces: bool = False
+
+
+@dataclass(frozen=True)
+class TransferredCallStarted(Event):
+    """The phone placed (a REFER) or took (a Replaces) `call_id` for an accepted transfer request.
+
+    Posted before any other event of the new call, so a session can be opened for it first.
+    """
+
+    call_id: int
+    from_call_id: int
+    direction: CallDirection
+    remote_uri: str
+
+
+@dataclass(frozen=True)
+class TransferEnded(Event):
+    """A transfer of this call has its outcome: `result` is "transferred", "failed" or "unknown".
+
+    Posted by the call model; `requested_by` is "agent" (our REFER) or "peer" (theirs).
+    """
+
+    call_id: int
+    kind: TransferKind
+    to: str
+    result: str
+    status_code: int
+    reason: str
+    requested_by: str = "agent"

@@ -2,13 +2,17 @@
 
 The gate is open only while every fact allows recording: the disclosure has been played, the
 agent has not asked for hold, a consult or another call, nor paused the recording for privacy,
-the customer is not holding, the call's media is confirmed active on a *fresh* stream, and the
-writer is healthy. It closes on intent, synchronously, before the caller sends any SIP; it
-reopens only on confirmed facts.
+the customer is not holding, the call is not being transferred, the call's media is confirmed
+active on a *fresh* stream, and the writer is healthy. It closes on intent, synchronously,
+before the caller sends any SIP; it reopens only on confirmed facts.
 
 A privacy pause (a card number, a health detail) is not a hold: no SIP is sent, both parties
 keep hearing each other and the stream stays what it was, so it neither unconfirms the media nor
 taints the stream. Lifting it reopens the gate at once if every other fact allows.
+
+A transfer is not a hold either: the call's media keeps flowing (and is listened to) while the
+REFER is out, so its stream stays fresh, and a transfer that fails gives the gate back to its
+other facts.
 
 Fresh means: a media stream (named by its local RTP address) that never existed while the call
 was held, by either side. Every stream the call has while a hold fact stands is tainted for
@@ -46,6 +50,9 @@ class GateReason(enum.Enum):
     CONSULT_ENDED = "consult-ended"
     PRIVACY_PAUSED = "privacy-paused"
     PRIVACY_RESUMED = "privacy-resumed"
+    TRANSFER_REQUESTED = "transfer-requested"  # the agent is handing the call on (our REFER)
+    TRANSFER_ACCEPTED = "transfer-accepted"  # the peer's transfer request was followed
+    TRANSFER_FAILED = "transfer-failed"  # the call came back to the agent
     WRITER_FAILED = "writer-failed"
     CALL_ENDED = "call-ended"
 
@@ -60,6 +67,7 @@ class GateFacts:
     consulting: bool = False
     other_call_active: bool = False
     remote_hold: bool = False
+    transferring: bool = False  # a transfer of the call is under way (the agent is leaving)
     media_confirmed: bool = False
     writer_ok: bool = True
     ended: bool = False
@@ -80,6 +88,7 @@ class GateFacts:
             (self.consulting, "agent is consulting"),
             (self.other_call_active, "agent is on another call"),
             (self.remote_hold, "customer side is holding"),
+            (self.transferring, "call is being transferred"),
             (not self.media_confirmed, "media not confirmed active"),
             (not self.stream_fresh, "no media stream that was never held"),
             (not self.writer_ok, "recording writer failed"),

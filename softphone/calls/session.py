@@ -27,6 +27,7 @@ from softphone.calls.events import (
 from softphone.calls.gate import GateReason, RecordingGate
 from softphone.calls.pause import PauseError, PauseSpan, pause_refusal, resume_refusal
 from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
+from softphone.calls.transferattempt import TRANSFERRED, UNKNOWN, TransferAttempt
 from softphone.media.disclosure import Disclosure, DisclosurePlayback
 from softphone.media.frames import FRAME_SAMPLES, RATE
 from softphone.media.taps import StereoAssembler
@@ -59,6 +60,7 @@ class SessionOutcome:
     disclosure: dict[str, object] | None = None
     problems: list[str] = field(default_factory=list)
     pauses: list[PauseSpan] = field(default_factory=list)
+    transfers: list[TransferAttempt] = field(default_factory=list)
 
 
 class CallSession:
@@ -181,6 +183,34 @@ class CallSession:
         self.gate.update(reason, consulting=active)
         self._note_hold("consult", active)
         self._sync_media()
+
+    def begin_transfer(
+        self, attempt: TransferAttempt, reason: GateReason = GateReason.TRANSFER_REQUESTED
+    ) -> None:
+        """The agent is leaving the call for a transfer: the gate closes before any SIP goes.
+
+        Not a hold: the customer is still heard by the agent, but no longer hears the agent.
+        """
+        self.outcome.transfers.append(attempt)
+        self.gate.update(reason, transferring=True)
+        self._note_hold("transfer", True)  # the timeline shows the gap it leaves
+        self.phone.cut_mic(self.call_id, "transfer", True)
+        self._note_transfers()
+
+    def end_transfer(self, attempt: TransferAttempt) -> None:
+        """The transfer has its outcome; one that did not happen gives the call back."""
+        if self._ended:
+            return
+        if attempt.result != TRANSFERRED and not any(t.pending for t in self.outcome.transfers):
+            self.gate.update(GateReason.TRANSFER_FAILED, transferring=False)
+            self._note_hold("transfer", False)
+            self.phone.cut_mic(self.call_id, "transfer", False)
+        self._note_transfers()
+
+    def _note_transfers(self) -> None:
+        if self.evidence is not None:
+            self.evidence.note_transfers([t.as_json() for t in self.outcome.transfers])
+        self._persist()
 
     def set_mute(self, muted: bool) -> None:
         """Mute the agent; the recording's agent channel follows what the customer hears."""
@@ -387,6 +417,7 @@ class CallSession:
                 self.evidence.end_pause(span.end, span.resumed_by)
         self.outcome.recording, self.outcome.metadata = str(paths.audio), str(paths.metadata)
         self.evidence.save(self.gate.transitions)
+        self._note_transfers()  # one that began before the recording
 
     def _write(self, stereo: bytes) -> None:
         """Runs on the bridge clock thread (via the assembler): hand a frame to the writer."""
@@ -440,6 +471,8 @@ class CallSession:
             self.outcome.problems.append(
                 "the customer's side never answered the resume: nothing was recorded after it"
             )
+        for attempt in self.outcome.transfers:
+            attempt.finish(UNKNOWN, attempt.status, "the call ended before the outcome was told")
         self.gate.update(GateReason.CALL_ENDED, ended=True)
         self._ended = True
         for span in self.outcome.pauses:
@@ -451,6 +484,7 @@ class CallSession:
         for port in (self._agent_tap, self._customer_tap):
             self.phone.release_port(port)
         if self.writer is not None and self.evidence is not None:
+            self.evidence.metadata.transfers = [t.as_json() for t in self.outcome.transfers]
             self.evidence.finish(self.writer, self.gate.transitions, self.outcome.problems)
         return self.outcome
 

@@ -2,6 +2,8 @@
 
 Answering a second call, or starting a consult before a transfer, is a hold intent for the call
 the agent leaves: its recording gate closes, synchronously, before the SIP that holds it is sent.
+Transfers (softphone/calls/transfer.py) close the gate of every leg they hand on the same way; a
+call the phone makes or takes for the peer's accepted transfer request gets a session like any.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from softphone.calls.events import (
     CallStateChanged,
     Event,
     IncomingCall,
+    TransferredCallStarted,
 )
 from softphone.calls.session import CallSession, SessionSetup, start_session
+from softphone.calls.transfer import Transfers
+from softphone.calls.transferattempt import TransferAttempt
 from softphone.sip.engine import SipEngine
 from softphone.sip.phone import AudioPort, Phone
+from softphone.sip.transfer import TransferError
 
 log = logging.getLogger("softphone.calls")
 
@@ -36,12 +42,16 @@ class Switchboard:
         self.sessions: dict[int, CallSession] = {}
         self.ended: list[CallSession] = []
         engine.subscribe(self.handle)
+        self.transfers = Transfers(engine, phone, self.sessions.get)  # sees events after us
 
     def handle(self, event: Event) -> None:
         """Route an engine event to its call's session; a new incoming call starts ringing."""
         if isinstance(event, IncomingCall):
             self._open(event.call_id, CallDirection.INBOUND)
             self.phone.ringing(event.call_id)
+            return
+        if isinstance(event, TransferredCallStarted):
+            self._open(event.call_id, event.direction)  # before any event of the new call
             return
         session = self.sessions.get(getattr(event, "call_id", -1))
         if session is None:
@@ -68,6 +78,20 @@ class Switchboard:
         session.hold()
         consulted = self._open(self.phone.make_call(uri), CallDirection.OUTBOUND)
         return consulted
+
+    def transfer(self, call_id: int, uri: str) -> TransferAttempt:
+        """Blind transfer: the call's gate closes, then the REFER to `uri` goes."""
+        return self.transfers.blind(self._session(call_id), uri)
+
+    def complete_consult(self, call_id: int, consult_id: int) -> TransferAttempt:
+        """Attended transfer: the customer of `call_id` is handed to the consulted party."""
+        return self.transfers.attended(self._session(call_id), self._session(consult_id))
+
+    def _session(self, call_id: int) -> CallSession:
+        session = self.sessions.get(call_id)
+        if session is None:
+            raise TransferError(call_id, "there is no such call")
+        return session
 
     def _open(self, call_id: int, direction: CallDirection) -> CallSession:
         session = start_session(

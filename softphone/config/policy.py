@@ -22,7 +22,9 @@ from softphone.config.locations import (
     machine_policy_path,
 )
 from softphone.config.policy_sections import (
+    CALLS_POLICY_KEYS,
     read_accounts,
+    read_calls,
     read_disclosure,
     read_recording,
     read_security,
@@ -61,6 +63,7 @@ def load_policy(
     disclosure = read_disclosure(root)
     recording, directory_set = read_recording(root, default_recordings or default_recordings_dir())
     security = read_security(root)
+    calls = read_calls(root)
     preferences = _read_admin_preferences(root, accounts)
     root.report_unknown(
         {
@@ -83,6 +86,7 @@ def load_policy(
         disclosure=disclosure,
         recording=recording,
         security=security,
+        calls=calls,
         preferences=MappingProxyType(preferences),
         locked=locked,
         allow_policy_override=bool(allow_override),
@@ -138,6 +142,9 @@ def _read_admin_preferences(
                 value = table.value(setting.name, setting.type)
                 if value is not None:
                     values[setting.key] = value
+        if group == "calls":
+            for name in CALLS_POLICY_KEYS:
+                table.skip(name)  # read by read_calls: the admin's, not a preference
         table.report_unknown()
     account = values.get("calls.default_account")
     if account and all(a.name != account for a in accounts):

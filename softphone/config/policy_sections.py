@@ -33,6 +33,7 @@ from softphone.config.schema import (
     TLS_MIN_VERSION,
     TRANSPORTS,
     AccountPolicy,
+    CallsPolicy,
     DisclosureLanguage,
     DisclosurePolicy,
     RecordingPolicy,
@@ -285,3 +286,16 @@ def read_security(root: TableReader) -> SecurityPolicy:
         ca_file=ca_file,
         acknowledge_unverified_tls=bool(acknowledged),
     )
+
+
+CALLS_POLICY_KEYS = ("allow_incoming_transfer",)
+"""Keys of [calls] that are the admin's alone, beside the preferences' workstation defaults."""
+
+
+def read_calls(root: TableReader) -> CallsPolicy:
+    """[calls]: the admin's own keys (its preference defaults are read with the preferences)."""
+    t = root.table_at("calls")
+    if t is None:
+        return CallsPolicy()
+    allow = t.value("allow_incoming_transfer", Flag())
+    return CallsPolicy(allow_incoming_transfer=bool(allow))

@@ -116,6 +116,17 @@ class SecurityPolicy:
 
 
 @dataclass(frozen=True)
+class CallsPolicy:
+    """What the other side of a call may do with it.
+
+    `allow_incoming_transfer`: follow the other side's transfer requests (a REFER, an INVITE with
+    Replaces): the softphone then calls whoever the other side names. Off, they are declined.
+    """
+
+    allow_incoming_transfer: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     """The admin policy in force: accounts, disclosure, recording, security, preference locks.
 
@@ -128,6 +139,7 @@ class Policy:
     disclosure: DisclosurePolicy
     recording: RecordingPolicy
     security: SecurityPolicy = SecurityPolicy()
+    calls: CallsPolicy = CallsPolicy()
     preferences: Mapping[str, PreferenceValue] = field(default_factory=_frozen_map)
     locked: frozenset[str] = frozenset()
     allow_policy_override: bool = False

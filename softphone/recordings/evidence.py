@@ -61,6 +61,12 @@ class EvidenceLog:
             current[0].end, current[0].resumed_by = end, by
             self._write()
 
+    def note_transfers(self, transfers: list[dict[str, Any]]) -> None:
+        """Replace the call's transfer attempts (each one's outcome as it stands) and write."""
+        if transfers != self.metadata.transfers:
+            self.metadata.transfers = transfers
+            self._write()
+
     def save(self, transitions: Sequence[GateTransition]) -> None:
         """Write the metadata if the gate moved since the last write."""
         if len(transitions) != self._saved_gate:

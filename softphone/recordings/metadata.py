@@ -120,6 +120,7 @@ class RecordingMetadata:
     pauses: list[PauseInterval] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     interruption: dict[str, Any] | None = None
+    transfers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The document as JSON-ready data."""
@@ -164,6 +165,7 @@ def read_metadata(path: Path) -> RecordingMetadata:
             pauses=[PauseInterval(**p) for p in data.get("pauses", [])],  # absent before pauses
             errors=list(data["errors"]),
             interruption=data.get("interruption"),
+            transfers=list(data.get("transfers", [])),
         )
     except (KeyError, TypeError) as exc:
         raise MetadataError(f"'{path}' does not follow {SCHEMA}: {exc}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import pjsua2 as pj
@@ -19,6 +20,9 @@ from softphone.calls.events import (
     ReinviteAnswered,
     ReinviteKind,
     RemoteHoldOffered,
+    TransferProgress,
+    TransferredCallStarted,
+    TransferRequested,
 )
 from softphone.sip.guard import callback
 
@@ -96,7 +100,11 @@ def offer_holds(sdp: str) -> bool | None:
 
 
 class SipCall(pj.Call):  # type: ignore[misc]
-    """One call; kept referenced by the phone until it is disconnected."""
+    """One call; kept referenced by the phone until it is disconnected.
+
+    A call pjsua makes for an accepted transfer request (`adopted_from` is the call that was
+    asked) has no id until its first callback: it then registers itself and announces itself.
+    """
 
     def __init__(
         self,
@@ -104,15 +112,45 @@ class SipCall(pj.Call):  # type: ignore[misc]
         account: SipAccount,
         direction: CallDirection,
         call_id: int = pj.PJSUA_INVALID_ID,
+        *,
+        adopted_from: int | None = None,
     ) -> None:
         super().__init__(account, call_id)
         self._engine = engine
+        self._account = weakref.ref(account)  # the account keeps its calls: no cycle
         self.direction = direction
         self.remote_uri = ""
+        self.adopted_from = adopted_from
+        # pjsua2 holds only a pointer to a call it makes for a transfer request: keep it here.
+        self.children: list[SipCall] = []
         # Set by the phone on the main thread, read by the callbacks on the same thread.
         self.renew_media_on_offer = False  # answer the next offer from a fresh media transport
         self.reinvite_kind = ReinviteKind.OTHER  # what our re-INVITE in progress asks for
         self.tx_packets_retired = 0  # RTP packets sent by this call's streams that are gone
+        self.transfer_in_flight = False  # our REFER awaits its outcome (later reports are late)
+
+    def _adopt(self) -> None:
+        """At the first callback of a call made for a transfer request: register, announce."""
+        if self.adopted_from is None:
+            return
+        parent, self.adopted_from = self.adopted_from, None
+        call_id = int(self.getId())
+        account = self._account()
+        if account is not None:
+            account.keep(call_id, self)
+        self.remote_uri = str(self.getInfo().remoteUri)
+        self._engine.post_from_callback(
+            TransferredCallStarted(call_id, parent, self.direction, self.remote_uri)
+        )
+
+    def _child(self, direction: CallDirection) -> SipCall | None:
+        """A new call object for pjsua to use for an accepted transfer request of this call."""
+        account = self._account()
+        if account is None or not account.accept_transfers:
+            return None
+        child = SipCall(self._engine, account, direction, adopted_from=int(self.getId()))
+        self.children.append(child)
+        return child
 
     def stream_key(self, ci: pj.CallInfo) -> str:
         """The local RTP address of the audio stream's transport; '' when there is none."""
@@ -127,6 +165,7 @@ class SipCall(pj.Call):  # type: ignore[misc]
     @callback
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         """Runs on the main thread inside `poll()` (or inside makeCall/hangup): snapshot only."""
+        self._adopt()
         ci = self.getInfo()
         self.remote_uri = str(ci.remoteUri)
         state = _STATES.get(ci.state, CallState.CALLING)
@@ -144,6 +183,7 @@ class SipCall(pj.Call):  # type: ignore[misc]
     @callback
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         """Runs on the main thread: snapshot the negotiated audio direction and hold facts."""
+        self._adopt()
         ci = self.getInfo()
         media = media_status(ci, self.stream_key(ci))
         self._engine.post_from_callback(MediaChanged(call_id=int(ci.id), media=media))
@@ -179,6 +219,7 @@ class SipCall(pj.Call):  # type: ignore[misc]
         the answer comes from a new media transport: the peer's audio sent before it knew of
         our answer goes to the old address, which is closed, and never reaches the new stream.
         """
+        self._adopt()
         holding = offer_holds(str(prm.offer.wholeSdp))
         if self.renew_media_on_offer:
             prm.opt.flag |= pj.PJSUA_CALL_REINIT_MEDIA
@@ -192,6 +233,7 @@ class SipCall(pj.Call):  # type: ignore[misc]
         A final error completes the client transaction; a 2xx, a timeout or a transport error
         terminates it without passing through COMPLETED.
         """
+        self._adopt()
         event = prm.e
         if event.type != pj.PJSIP_EVENT_TSX_STATE:
             return
@@ -209,15 +251,96 @@ class SipCall(pj.Call):  # type: ignore[misc]
                 ReinviteAnswered(int(self.getId()), kind, int(tsx.statusCode), str(tsx.statusText))
             )
 
+    @callback
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        """Runs on the main thread: the answer to our REFER, then each NOTIFY's status line.
+
+        pjsua reports the REFER's 2xx as 100 "Accepted"; a status of 200 or more is the outcome
+        even while the subscription stays active. Reports after the phone gave up are dropped.
+        """
+        code, final = int(prm.statusCode), bool(prm.finalNotify) or int(prm.statusCode) >= 200
+        if not self.transfer_in_flight:
+            prm.cont = False
+            return
+        if final:
+            self.transfer_in_flight = False
+            prm.cont = False
+        self._engine.post_from_callback(
+            TransferProgress(int(self.getId()), code, str(prm.reason), final)
+        )
+
+    @callback
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
+        """Runs on the main thread: the peer's REFER, answered when this returns (202 or 603).
+
+        The one decision taken in a callback, because the answer cannot wait: it follows the
+        account's `accept_transfers`, which the phone set from the policy beforehand.
+        """
+        child = self._child(CallDirection.OUTBOUND)
+        if child is None:
+            prm.statusCode = pj.PJSIP_SC_DECLINE
+        else:
+            prm.newCall = child  # pjsua calls the Refer-To target with it
+        self._engine.post_from_callback(
+            TransferRequested(
+                int(self.getId()), str(prm.dstUri), child is not None, int(prm.statusCode)
+            )
+        )
+
+    @callback
+    def onCallReplaceRequest(self, prm: pj.OnCallReplaceRequestParam) -> None:
+        """Runs on the main thread: an INVITE that replaces this call, decided like a REFER.
+
+        Accepted, pjsua answers the new call itself and ends this one; the new call is announced
+        before its first state, so its session (disclosure first) exists before it has audio.
+        """
+        child = self._child(CallDirection.INBOUND)
+        if child is None:
+            prm.statusCode = pj.PJSIP_SC_DECLINE
+            prm.reason = "Decline"
+        else:
+            prm.newCall = child
+        self._engine.post_from_callback(
+            TransferRequested(
+                int(self.getId()),
+                _from_header(str(prm.rdata.wholeMsg)) or str(prm.rdata.srcAddress),
+                child is not None,
+                int(prm.statusCode),
+                replaces=True,
+            )
+        )
+
+
+def _from_header(message: str) -> str:
+    """The URI in the From header of a SIP message, without name or tag ('' when it has none)."""
+    for line in message.splitlines()[1:]:
+        if not line.strip():
+            break
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() in ("from", "f"):
+            value = value.strip()
+            if "<" in value and ">" in value:
+                return value[value.index("<") + 1 : value.index(">")]
+            return value.split(";", 1)[0]
+    return ""
+
 
 class SipAccount(pj.Account):  # type: ignore[misc]
-    """A SIP identity; incoming calls are kept referenced and announced, never answered here."""
+    """A SIP identity; incoming calls are kept referenced and announced, never answered here.
+
+    `accept_transfers` (set by the phone from the policy) decides the peer's transfer requests.
+    """
 
     def __init__(self, engine: SipEngine, name: str, keep: dict[int, SipCall]) -> None:
         super().__init__()
         self._engine = engine
         self.name = name
         self._keep = keep
+        self.accept_transfers = False
+
+    def keep(self, call_id: int, call: SipCall) -> None:
+        """Keep `call` referenced until it is disconnected (a dropped Call is hung up at once)."""
+        self._keep[call_id] = call
 
     @callback
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:

@@ -26,6 +26,7 @@ from softphone.sip.engine import SipEngine
 from softphone.sip.ports import FramePort
 from softphone.sip.security import SrtpMode, transport_uri
 from softphone.sip.tlsconfig import apply_srtp
+from softphone.sip.transfer import TRANSFER_TIMEOUT_S, CallTransfers
 
 log = logging.getLogger("softphone.sip")
 
@@ -121,7 +122,9 @@ class Phone:
         self._media: dict[int, MediaStatus] = {}
         self._ports: list[AudioPort] = []
         self._pool: list[FramePort] = []  # released ports, kept alive for reuse
+        self._accept_transfers = False
         engine.subscribe(self._on_event)  # first subscriber: routes are fixed before others run
+        self._transfers = CallTransfers(engine, self._calls)
         engine.add_finalizer(self._shutdown)
 
     # --- accounts --------------------------------------------------------------------------
@@ -150,6 +153,7 @@ class Phone:
         else:
             cfg.regConfig.registerOnAdd = False
         account = SipAccount(self._engine, spec.name, self._calls)
+        account.accept_transfers = self._accept_transfers
         try:
             account.create(cfg, not self._accounts)
         except pj.Error as exc:
@@ -343,6 +347,26 @@ class Phone:
             self._retry_hold(event.call_id, random.uniform(low, high))
             return
         self._drive_hold(event.call_id)
+
+    # --- transfers (softphone/sip/transfer.py) ---------------------------------------------
+
+    def transfer(self, call_id: int, uri: str, *, timeout_s: float = TRANSFER_TIMEOUT_S) -> None:
+        """Blind transfer: REFER the customer's side to `uri`; `TransferProgress` follows.
+
+        Raises `TransferError` (naming the call and the cause) when the REFER cannot go.
+        """
+        self._transfers.blind(call_id, uri, timeout_s)
+
+    def transfer_replaces(
+        self, call_id: int, consult_call_id: int, *, timeout_s: float = TRANSFER_TIMEOUT_S
+    ) -> None:
+        """Attended transfer: REFER with Replaces, so the consulted party takes the customer."""
+        self._transfers.attended(call_id, consult_call_id, timeout_s)
+
+    def allow_incoming_transfers(self, allowed: bool) -> None:
+        """Follow the peer's REFER or Replaces (policy), or decline them with 603 (default)."""
+        self._accept_transfers = allowed
+        self._transfers.allow_incoming(self._accounts.values(), allowed)
 
     def set_mute(self, call_id: int, muted: bool) -> None:
         """Stop or restart sending the agent's microphone to the customer."""

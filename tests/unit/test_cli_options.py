@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 
+import pytest
+
+from softphone.callcommand import UsageError, transfer_spec
 from softphone.cli import build_parser
 
 
@@ -53,3 +56,15 @@ def test_a_policy_file_is_always_given_the_same_way() -> None:
         assert not options & {"--policy-file", "--config"}, path
     for path in [("call",), ("answer",), ("register",), ("selftest",), ("config", "show")]:
         assert "--policy" in COMMANDS[path], path
+
+
+def test_scripted_calls_take_a_blind_transfer_checked_before_dialling() -> None:
+    for path in [("call",), ("answer",)]:
+        assert {"--transfer", "--transfer-timeout"} <= COMMANDS[path], path
+    assert transfer_spec(None) is None
+    assert transfer_spec("2.5:sip:desk2@127.0.0.1:5070") == (2.5, "sip:desk2@127.0.0.1:5070")
+    assert transfer_spec("0:sips:desk2@pbx.example.com") == (0.0, "sips:desk2@pbx.example.com")
+    for bad in ("sip:desk2@pbx", "2", "2:", "2:desk2@pbx", "-1:sip:desk2@pbx", "x:sip:a@b",
+                "nan:sip:a@b", "2:sip:a b@pbx"):  # fmt: skip
+        with pytest.raises(UsageError, match=r"--transfer: expected AT:URI"):
+            transfer_spec(bad)

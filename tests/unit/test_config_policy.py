@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from softphone.config.checks import InvalidValueError
 from softphone.config.policy import builtin_policy, load_policy
 from softphone.config.problems import PolicyError
-from softphone.config.schema import SETTINGS
+from softphone.config.schema import SETTINGS, lookup_setting
 from tests.unit.test_config_support import (
     EXAMPLE,
     HEAD,
@@ -66,6 +67,8 @@ def test_the_example_policy_is_valid_and_sets_every_key(files: Files) -> None:
     assert policy.preferences["recording.directory"] == files.recordings
     assert policy.preferences["disclosure.language"] == "nl"
     assert policy.preferences["calls.default_account"] == "office"
+    assert policy.calls.allow_incoming_transfer is False
+    assert "calls.allow_incoming_transfer" in policy.explicit
     assert policy.warnings == ()
     lockable = {k for k, s in SETTINGS.items() if s.lockable}
     assert policy.locked <= lockable
@@ -485,6 +488,25 @@ def test_admin_preference_values_are_typed(files: Files) -> None:
     ]
 
 
+def test_incoming_transfers_are_declined_unless_the_admin_allows_them(files: Files) -> None:
+    policy = load_policy(write_policy(files, MINIMAL), default_recordings=files.recordings)
+    assert policy.calls.allow_incoming_transfer is False
+    text = MINIMAL + "\n[calls]\nauto_answer = true\nallow_incoming_transfer = true\n"
+    policy = load_policy(write_policy(files, text), default_recordings=files.recordings)
+    assert policy.calls.allow_incoming_transfer is True
+    assert "calls.allow_incoming_transfer" not in policy.preferences
+    assert policy.preferences["calls.auto_answer"] is True
+    # The admin's alone: it is not a preference, so an agent cannot set or lock it.
+    with pytest.raises(InvalidValueError, match="unknown preference"):
+        lookup_setting("calls.allow_incoming_transfer")
+
+
+def test_allow_incoming_transfer_is_typed(files: Files) -> None:
+    assert problems(files, MINIMAL + '\n[calls]\nallow_incoming_transfer = "yes"\n') == [
+        'policy.toml:10: calls.allow_incoming_transfer: expected true or false, got "yes"'
+    ]
+
+
 def test_unknown_preference_in_a_policy_table(files: Files) -> None:
     assert problems(files, MINIMAL + '\n[audio]\nringer = "x"\n') == [
         'policy.toml:10: audio.ringer: unknown key (did you mean "ringer_device"?)'
@@ -640,7 +662,7 @@ def test_the_admin_guide_shows_the_example_and_documents_every_key() -> None:
         "locked", "allow_policy_override", "name", "registrar", "user", "auth_user", "domain",
         "transport", "srtp", "outbound_proxy", "default_language", "id", "audio", "purpose",
         "directory", "retention_days", "pause_requires_reason", "tls_verify_server", "ca_file",
-        "acknowledge_unverified_tls", "tls_min_version",
+        "acknowledge_unverified_tls", "tls_min_version", "allow_incoming_transfer",
     ]  # fmt: skip
     for key in [*policy_keys, *SETTINGS]:
         assert f"| `{key}` |" in guide, key

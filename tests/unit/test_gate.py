@@ -15,6 +15,7 @@ FACTS = (
     "privacy_paused",
     "disclosure_done",
     "remote_hold",
+    "transferring",
     "media_confirmed",
     "writer_ok",
     "ended",
@@ -96,6 +97,33 @@ def test_a_remote_hold_taints_the_stream_too() -> None:
     assert not gate.is_open
     gate.update(GateReason.MEDIA_CHANGED, stream="s2", remote_hold=False, media_confirmed=True)
     assert gate.is_open
+
+
+def test_a_transfer_closes_the_gate_and_one_that_failed_gives_it_back() -> None:
+    gate, walls = _gate()
+    _open_gate(gate)
+    gate.update(GateReason.TRANSFER_REQUESTED, transferring=True)
+    assert not gate.is_open and not walls.connected
+    assert gate.facts.blockers() == ["call is being transferred"]
+    # Not a hold: the call's media flows on (and is listened to), so its stream stays fresh.
+    assert gate.tainted == set()
+    gate.update(GateReason.TRANSFER_FAILED, transferring=False)
+    assert gate.is_open and walls.connected
+    assert [t.reason for t in gate.transitions][-2:] == [
+        GateReason.TRANSFER_REQUESTED,
+        GateReason.TRANSFER_FAILED,
+    ]
+
+
+def test_a_failed_transfer_of_a_held_call_leaves_it_held() -> None:
+    gate, _ = _gate()
+    _open_gate(gate)
+    gate.update(GateReason.HOLD_REQUESTED, hold_requested=True)
+    gate.update(GateReason.TRANSFER_REQUESTED, transferring=True)
+    gate.update(GateReason.TRANSFER_FAILED, transferring=False)
+    assert not gate.is_open
+    assert "agent put the call on hold" in gate.facts.blockers()
+    assert [t.reason for t in gate.transitions][-1] is GateReason.HOLD_REQUESTED
 
 
 def test_no_known_stream_is_never_fresh() -> None:
@@ -207,7 +235,7 @@ def test_never_open_while_a_closing_condition_holds(
         if gate.is_open:
             assert facts.disclosure_done and not facts.ended and facts.writer_ok
             assert not facts.privacy_paused
-            assert not facts.remote_hold and not intent_now
+            assert not facts.remote_hold and not intent_now and not facts.transferring
             # Media confirmed after the last intent was withdrawn, never before it.
             assert confirmed_since_intent
             # ... on a stream that never existed while the call was held.

@@ -71,3 +71,22 @@ def test_a_registration_in_words() -> None:
         "  the registration was removed again",
         "  transport udp, answered 2 times",
     ]
+
+
+def test_transfers_in_words() -> None:
+    report = CallReport(direction="outbound", remote_uri="sip:c@x", answered_at=10.0, ended_at=12)
+    report.transfer = {"kind": "blind", "to": "sip:desk2@pbx", "result": "failed",
+                       "status": 486, "reason": "Busy Here"}  # fmt: skip
+    assert call_text(report.as_json())[-1] == (
+        "  blind transfer to sip:desk2@pbx failed: Busy Here (SIP 486)"
+    )
+    report.transfer = {**report.transfer, "result": "transferred", "status": 200}
+    report.transfer_requests = [{"to": "sip:desk3@pbx", "result": "declined"}]
+    report.transferred_calls = [
+        {"direction": "outbound", "remote_uri": "sip:desk3@pbx", "recording": "/r/b.wav"}
+    ]
+    assert call_text(report.as_json())[-3:] == [
+        "  blind transfer to sip:desk2@pbx: transferred",
+        "  the other side asked for a transfer to sip:desk3@pbx: declined",
+        "  then an outbound call with sip:desk3@pbx: /r/b.wav",
+    ]
