@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 MAX_REASON_CHARS = 200
 """A reason is a short note for the metadata and the audit, not a transcript."""
+MAX_REASON_DIGITS = 4
+"""A reason names what was paused for, never the data: more digits than the last four of a card
+(which PCI DSS lets be shown) look like the number itself, and the metadata is not encrypted."""
 
 
 class PauseRefusal(enum.Enum):
@@ -27,6 +30,10 @@ class PauseRefusal(enum.Enum):
     )
     BAD_REASON = "the reason must be one line of plain text"
     REASON_TOO_LONG = f"the reason must be at most {MAX_REASON_CHARS} characters"
+    REASON_HAS_NUMBER = (
+        f"the reason must not hold more than {MAX_REASON_DIGITS} digits: say what the pause is "
+        'for ("card number"), never the number itself'
+    )
     NO_ONE = "the command must name who gave it"
 
 
@@ -60,6 +67,8 @@ def reason_refusal(reason: str, *, required: bool) -> PauseRefusal | None:
     # Control and format characters (line breaks, bidi overrides) could forge or hide log lines.
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in reason):
         return PauseRefusal.BAD_REASON
+    if sum(c.isdigit() for c in reason) > MAX_REASON_DIGITS:
+        return PauseRefusal.REASON_HAS_NUMBER
     return None
 
 

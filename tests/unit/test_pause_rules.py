@@ -65,6 +65,10 @@ def test_a_command_must_say_who_gave_it() -> None:
         ("card\u202enumber", False, PauseRefusal.BAD_REASON),  # a bidi override hides text
         ("x" * MAX_REASON_CHARS, False, None),
         ("x" * (MAX_REASON_CHARS + 1), False, PauseRefusal.REASON_TOO_LONG),
+        ("card ending 4242", True, None),
+        ("card 4111 1111 1111 1111", True, PauseRefusal.REASON_HAS_NUMBER),
+        ("date of birth 01-02-1980", False, PauseRefusal.REASON_HAS_NUMBER),
+        ("NHS number ٤٤٤٤٤", False, PauseRefusal.REASON_HAS_NUMBER),  # digits of any script
     ],
 )
 def test_a_reason_is_one_short_line_and_required_only_when_the_policy_says(
