@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from softphone.calls import events as ev
 from softphone.calls.events import CallDirection, CallState, DtmfMethod, SipError
+from softphone.calls.pause import PauseError
 from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.calls.snapshot import (
@@ -162,6 +163,24 @@ class Desk:
             call.session.set_other_call(False)
         call.session.resume()
         self._focus = call_id
+        self._publish(call)
+
+    def pause_recording(self, call_id: int, reason: str, by: str) -> None:
+        """Pause the call's recording for privacy without holding it (no SIP is sent)."""
+        call = self._get(call_id)
+        try:
+            call.session.pause_recording(reason, by)
+        except PauseError as exc:
+            raise DeskError(call_id, f"cannot pause the recording: {exc.cause.value}") from exc
+        self._publish(call)
+
+    def resume_recording(self, call_id: int, by: str) -> None:
+        """Lift the call's privacy pause; recording goes on if nothing else keeps it closed."""
+        call = self._get(call_id)
+        try:
+            call.session.resume_recording(by)
+        except PauseError as exc:
+            raise DeskError(call_id, f"cannot resume the recording: {exc.cause.value}") from exc
         self._publish(call)
 
     def mute(self, call_id: int, muted: bool) -> None:
@@ -387,6 +406,7 @@ class Desk:
             local_hold=_agent_holds(s),
             remote_hold=gate.facts.remote_hold,
             muted=s.muted,
+            privacy_paused=gate.facts.privacy_paused,
             recording_open=gate.is_open,
             recording_blockers=() if gate.is_open else tuple(gate.facts.blockers()),
             disclosure=_disclosure_state(s),

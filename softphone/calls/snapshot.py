@@ -30,6 +30,7 @@ class CallSnapshot:
     local_hold: bool  # the agent holds the call (hold, another call, a consult)
     remote_hold: bool  # the customer's side holds it
     muted: bool
+    privacy_paused: bool  # the agent paused the recording for privacy (the call goes on)
     recording_open: bool  # the gate is open: both parties are being recorded now
     recording_blockers: tuple[str, ...]  # why the gate is closed, in words; () when open
     disclosure: DisclosureState

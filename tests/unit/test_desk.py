@@ -114,3 +114,16 @@ def test_an_ended_call_leaves_the_desk_with_its_recording(desk: Harness) -> None
     with pytest.raises(UnknownCallError):
         desk.desk.call(call_id)
     assert snapshot.live  # a snapshot never changes once made
+
+
+def test_a_privacy_pause_closes_the_gate_without_any_sip(desk: Harness) -> None:
+    call_id = _answered_inbound(desk)
+    sent = list(desk.phone.sent)
+    with pytest.raises(DeskError, match=rf"call {call_id}: .*requires a reason"):
+        desk.desk.pause_recording(call_id, "", "agent")
+    desk.desk.pause_recording(call_id, "card number", "agent")
+    paused = desk.desk.call(call_id)
+    assert paused.privacy_paused and not paused.recording_open and not paused.local_hold
+    desk.desk.resume_recording(call_id, "agent")
+    assert desk.desk.call(call_id).recording_open  # the same stream: it was never held
+    assert desk.phone.sent == sent  # no re-INVITE, no anything

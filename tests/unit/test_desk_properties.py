@@ -47,7 +47,9 @@ class Harness:
         self.phone = FakePhone(self.engine)
         mic = self.phone.create_port("mic")
         speaker = self.phone.create_port("speaker")
-        setup = SessionSetup(agent="agent", disclosure=disclosure, store=store)
+        setup = SessionSetup(
+            agent="agent", disclosure=disclosure, store=store, pause_requires_reason=True
+        )
         self.desk = Desk(self.engine, self.phone, setup, (mic, speaker), max_calls=2)
         self.events: list[DeskEvent] = []
         self.desk.subscribe(self.events.append)
@@ -133,6 +135,12 @@ class Harness:
     def resume(self, index: int) -> None:
         self._command("resume", index)
 
+    def pause(self, index: int, with_reason: bool) -> None:
+        self._command("pause_recording", index, "card number" if with_reason else "", "agent")
+
+    def resume_recording(self, index: int) -> None:
+        self._command("resume_recording", index, "agent")
+
     def mute(self, index: int, muted: bool) -> None:
         self._command("mute", index, muted)
 
@@ -181,6 +189,7 @@ class Harness:
             assert truth.stream not in truth.tainted, f"recording a stream once held: {truth}"
             assert snap.disclosure is DisclosureState.COMPLETED, snap
             assert not snap.local_hold and not snap.remote_hold, snap
+            assert not snap.privacy_paused, f"recording while paused for privacy: {snap}"
 
     def at_most_one_call_in_conversation(self) -> None:
         talking = [s.call_id for s in self.desk.calls() if s.talking]
@@ -228,6 +237,8 @@ STEPS = {
     "hold": lambda h, i, flag: h.hold(i),
     "resume": lambda h, i, flag: h.resume(i),
     "mute": lambda h, i, flag: h.mute(i, flag),
+    "pause": lambda h, i, flag: h.pause(i, flag),
+    "resume_recording": lambda h, i, flag: h.resume_recording(i),
     "dtmf": lambda h, i, flag: h.dtmf(i, "12#" if flag else "x"),
     "call_arrives": lambda h, i, flag: h.call_arrives(),
     "peer_answers": lambda h, i, flag: h.peer_answers(i),
