@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from softphone.media.frames import FRAME_SAMPLES, FrameSink, FrameSource
 from softphone.media.headset import Headset, HeadsetConfig
 from softphone.media.portaudio import portaudio
 from softphone.media.sources import ToneSource
+from softphone.vocabulary.frames import FRAME_SAMPLES, FrameSink, FrameSource
 from tests.integration.pulse import SoundRig, tone
 
 TICK_S = 0.02

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from softphone.calls.events import Event, RegistrationChanged, SipError
 from softphone.config.credentials import load_password
 from softphone.config.resolve import Settings
 from softphone.config.schema import AccountPolicy, SecurityPolicy
@@ -23,6 +22,7 @@ from softphone.sip.engine import EngineConfig, SipEngine
 from softphone.sip.phone import AccountSpec, Phone
 from softphone.sip.security import TlsSettings
 from softphone.sip.securityerrors import explain_failure
+from softphone.vocabulary.events import Event, RegistrationChanged, SipError
 
 log = logging.getLogger("softphone.sip")
 

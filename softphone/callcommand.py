@@ -17,7 +17,6 @@ from pathlib import Path
 from softphone import exitcodes
 from softphone.accountsession import RegistrationFailedError, call_failure, choose_account
 from softphone.accountsession import phone_session as open_phone
-from softphone.calls.events import SipError
 from softphone.calls.pause import PauseRefusal, reason_refusal
 from softphone.calls.setup import prepare_setup
 from softphone.calls.transferattempt import TRANSFERRED
@@ -28,12 +27,13 @@ from softphone.config.locations import default_recordings_dir
 from softphone.config.resolve import LOCKED, Settings
 from softphone.headless import Audio, CallFailedError, CallReport, ScriptedCall, Timetable
 from softphone.headless import resolve_path as absolute
-from softphone.media.frames import FrameSink, FrameSource
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
 from softphone.recordings.access import make_folders
 from softphone.recordings.metadata import MetadataError, read_metadata
 from softphone.reporttext import call_text
+from softphone.vocabulary.events import SipError
+from softphone.vocabulary.frames import FrameSink, FrameSource
 
 
 class UsageError(ValueError):

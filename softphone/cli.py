@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from softphone import callcommand, exitcodes
-from softphone.calls.events import DtmfMethod, SipError
 from softphone.calls.pause import reason_refusal
 from softphone.cliout import configure_logging, guarded, print_json, say
 from softphone.config import commands as config_commands
@@ -31,6 +30,7 @@ from softphone.registercheck import (
 )
 from softphone.reporttext import registration_text
 from softphone.sip.transfer import TRANSFER_TIMEOUT_S
+from softphone.vocabulary.events import DtmfMethod, SipError
 
 log = logging.getLogger("softphone")
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from softphone.calls.events import (
+from softphone.calls.pause import PauseError
+from softphone.calls.session import CallSession, SessionSetup, start_session
+from softphone.reporttext import final_status, nothing_answered
+from softphone.scriptedtransfer import ScriptedTransfers
+from softphone.sip.engine import EngineConfig, SipEngine
+from softphone.sip.phone import AccountSpec, Phone
+from softphone.sip.transfer import TRANSFER_TIMEOUT_S
+from softphone.vocabulary.events import (
     CallDirection,
     CallState,
     CallStateChanged,
@@ -24,14 +31,7 @@ from softphone.calls.events import (
     ReinviteAnswered,
     SipError,
 )
-from softphone.calls.pause import PauseError
-from softphone.calls.session import CallSession, SessionSetup, start_session
-from softphone.media.frames import FrameSink, FrameSource
-from softphone.reporttext import final_status, nothing_answered
-from softphone.scriptedtransfer import ScriptedTransfers
-from softphone.sip.engine import EngineConfig, SipEngine
-from softphone.sip.phone import AccountSpec, Phone
-from softphone.sip.transfer import TRANSFER_TIMEOUT_S
+from softphone.vocabulary.frames import FrameSink, FrameSource
 
 log = logging.getLogger("softphone.calls")
 

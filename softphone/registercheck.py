@@ -15,11 +15,11 @@ from softphone.accountsession import (
     plan_account,
     registration_failure,
 )
-from softphone.calls.events import Event, RegistrationChanged
 from softphone.config.resolve import Settings
 from softphone.headless import engine_session
 from softphone.sip.engine import SipEngine
 from softphone.sip.phone import AccountSpec, Phone
+from softphone.vocabulary.events import Event, RegistrationChanged
 
 
 @dataclass

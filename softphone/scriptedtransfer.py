@@ -13,17 +13,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from softphone.calls.events import (
+from softphone.calls.session import CallSession, SessionSetup, start_session
+from softphone.calls.transfer import Transfers
+from softphone.sip.engine import SipEngine
+from softphone.sip.phone import AudioPort, Phone
+from softphone.vocabulary.events import (
     CallState,
     CallStateChanged,
     Event,
     SipError,
     TransferredCallStarted,
 )
-from softphone.calls.session import CallSession, SessionSetup, start_session
-from softphone.calls.transfer import Transfers
-from softphone.sip.engine import SipEngine
-from softphone.sip.phone import AudioPort, Phone
 
 log = logging.getLogger("softphone.calls")
 

@@ -21,13 +21,11 @@ from typing import Any, TextIO
 import numpy as np
 import soundfile as sf
 
-from softphone.calls.events import SipError
 from softphone.calls.setup import prepare_setup
 from softphone.headless import Audio, CallFailedError, ScriptedCall, Timetable, engine_session
 from softphone.media.analysis import read_mono
 from softphone.media.disclosure import DisclosureSpec, load_disclosure
 from softphone.media.errors import AudioFileError
-from softphone.media.frames import FRAME_SAMPLES, RATE
 from softphone.media.sinks import CaptureSink
 from softphone.media.sources import ToneSource
 from softphone.peerproc import CustomerPeer, PeerError
@@ -40,6 +38,8 @@ from softphone.selftestverdicts import (
     Plan,
     judge,
 )
+from softphone.vocabulary.events import SipError
+from softphone.vocabulary.frames import FRAME_SAMPLES, RATE
 
 Progress = Callable[[str], None]
 MAX_EXCERPT_S = 5.0  # the excerpt grows up to this until it holds enough speech

@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from softphone.calls import events as ev
-from softphone.calls.events import CallDirection, CallState, DtmfMethod, SipError
 from softphone.calls.pause import PauseError
 from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
 from softphone.calls.session import CallSession, SessionSetup, start_session
@@ -35,6 +33,8 @@ from softphone.calls.snapshot import (
     RegistrationChanged,
     UnknownCallError,
 )
+from softphone.vocabulary import events as ev
+from softphone.vocabulary.events import CallDirection, CallState, DtmfMethod, SipError
 
 log = logging.getLogger("softphone.calls")
 

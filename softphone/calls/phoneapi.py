@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from softphone.calls.events import DtmfMethod, Event
-from softphone.media.frames import FrameSink, FrameSource, TickSink
+from softphone.vocabulary.events import DtmfMethod, Event
+from softphone.vocabulary.frames import FrameSink, FrameSource, TickSink
 
 PortHandle = Any
 """An audio port the phone created; the call model only hands it back to the phone."""

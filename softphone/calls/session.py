@@ -12,7 +12,17 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from softphone.calls.events import (
+from softphone.calls.gate import GateReason, RecordingGate
+from softphone.calls.pause import PauseError, PauseSpan, pause_refusal, resume_refusal
+from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
+from softphone.calls.transferattempt import TRANSFERRED, UNKNOWN, TransferAttempt
+from softphone.media.disclosure import Disclosure, DisclosurePlayback
+from softphone.media.taps import StereoAssembler
+from softphone.recordings.evidence import EvidenceLog
+from softphone.recordings.metadata import GateEntry
+from softphone.recordings.store import RecordingStore, StoreError
+from softphone.recordings.writer import RecordingError, RecordingWriter
+from softphone.vocabulary.events import (
     CallDirection,
     CallState,
     CallStateChanged,
@@ -24,16 +34,7 @@ from softphone.calls.events import (
     ReinviteKind,
     RemoteHoldOffered,
 )
-from softphone.calls.gate import GateReason, RecordingGate
-from softphone.calls.pause import PauseError, PauseSpan, pause_refusal, resume_refusal
-from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
-from softphone.calls.transferattempt import TRANSFERRED, UNKNOWN, TransferAttempt
-from softphone.media.disclosure import Disclosure, DisclosurePlayback
-from softphone.media.frames import FRAME_SAMPLES, RATE
-from softphone.media.taps import StereoAssembler
-from softphone.recordings.evidence import EvidenceLog
-from softphone.recordings.store import RecordingStore, StoreError
-from softphone.recordings.writer import RecordingError, RecordingWriter
+from softphone.vocabulary.frames import FRAME_SAMPLES, RATE
 
 log = logging.getLogger("softphone.calls")
 
@@ -416,7 +417,7 @@ class CallSession:
             if span.end is not None:
                 self.evidence.end_pause(span.end, span.resumed_by)
         self.outcome.recording, self.outcome.metadata = str(paths.audio), str(paths.metadata)
-        self.evidence.save(self.gate.transitions)
+        self.evidence.save(self._gate_log())
         self._note_transfers()  # one that began before the recording
 
     def _write(self, stereo: bytes) -> None:
@@ -447,9 +448,22 @@ class CallSession:
         if self.evidence is not None:
             self.evidence.note_hold(kind, held, self._media_time())
 
+    def _gate_log(self) -> list[GateEntry]:
+        """The gate's transitions as the recording's metadata keeps them (plain data)."""
+        return [
+            GateEntry(
+                wall_time=t.wall_time,
+                media_time=t.media_time,
+                state="open" if t.opened else "closed",
+                reason=t.reason.value,
+                blockers=list(t.blockers),
+            )
+            for t in self.gate.transitions
+        ]
+
     def _persist(self) -> None:
         if self.evidence is not None:
-            self.evidence.save(self.gate.transitions)
+            self.evidence.save(self._gate_log())
 
     def _call_facts(self) -> dict[str, object]:
         return {
@@ -485,7 +499,7 @@ class CallSession:
             self.phone.release_port(port)
         if self.writer is not None and self.evidence is not None:
             self.evidence.metadata.transfers = [t.as_json() for t in self.outcome.transfers]
-            self.evidence.finish(self.writer, self.gate.transitions, self.outcome.problems)
+            self.evidence.finish(self.writer, self._gate_log(), self.outcome.problems)
         return self.outcome
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from softphone.calls import events
-from softphone.calls.events import CallDirection, CallState
+from softphone.vocabulary import events
+from softphone.vocabulary.events import CallDirection, CallState
 
 
 class DisclosureState(enum.Enum):

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from softphone.calls.events import (
+from softphone.calls.session import CallSession, SessionSetup, start_session
+from softphone.calls.transfer import Transfers
+from softphone.calls.transferattempt import TransferAttempt
+from softphone.sip.engine import SipEngine
+from softphone.sip.phone import AudioPort, Phone
+from softphone.sip.transfer import TransferError
+from softphone.vocabulary.events import (
     CallDirection,
     CallState,
     CallStateChanged,
@@ -18,12 +24,6 @@ from softphone.calls.events import (
     IncomingCall,
     TransferredCallStarted,
 )
-from softphone.calls.session import CallSession, SessionSetup, start_session
-from softphone.calls.transfer import Transfers
-from softphone.calls.transferattempt import TransferAttempt
-from softphone.sip.engine import SipEngine
-from softphone.sip.phone import AudioPort, Phone
-from softphone.sip.transfer import TransferError
 
 log = logging.getLogger("softphone.calls")
 

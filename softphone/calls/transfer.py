@@ -18,17 +18,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from softphone.calls.events import (
-    CallState,
-    CallStateChanged,
-    Event,
-    SipError,
-    TransferEnded,
-    TransferKind,
-    TransferProgress,
-    TransferredCallStarted,
-    TransferRequested,
-)
 from softphone.calls.gate import GateReason
 from softphone.calls.session import CallSession
 from softphone.calls.transferattempt import (
@@ -41,6 +30,17 @@ from softphone.calls.transferattempt import (
 from softphone.sip.engine import SipEngine
 from softphone.sip.phone import Phone
 from softphone.sip.transfer import TRANSFER_TIMEOUT_S, TransferError
+from softphone.vocabulary.events import (
+    CallState,
+    CallStateChanged,
+    Event,
+    SipError,
+    TransferEnded,
+    TransferKind,
+    TransferProgress,
+    TransferredCallStarted,
+    TransferRequested,
+)
 
 log = logging.getLogger("softphone.calls")
 

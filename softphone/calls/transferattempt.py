@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from softphone.calls.events import TransferKind
+from softphone.vocabulary.events import TransferKind
 
 PENDING: Final = "pending"
 TRANSFERRED: Final = "transferred"  # the other side now talks to the target; this leg is over

@@ -18,9 +18,9 @@ import numpy as np
 from softphone.media.antialias import LowPass
 from softphone.media.devices import AudioDevice, role_name
 from softphone.media.fifo import DriftFifo, Samples
-from softphone.media.frames import RATE
 from softphone.media.levels import LevelMeter
 from softphone.media.portaudio import PortAudio, StreamFormat
+from softphone.vocabulary.frames import RATE
 
 START_TIMEOUT_S = 4.0
 """How long a new stream may take to flow steadily (PulseAudio takes 1 to 2 s: it asks for a few

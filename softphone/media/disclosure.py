@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from softphone.media.frames import FRAME_BYTES, RATE
 from softphone.media.sources import load_wav, resample, to_pcm16
+from softphone.vocabulary.frames import FRAME_BYTES, RATE
 
 _SILENCE = bytes(FRAME_BYTES)
 

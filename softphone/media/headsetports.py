@@ -13,7 +13,7 @@ import numpy as np
 
 from softphone.media.deviceevents import Role
 from softphone.media.fifo import DriftFifo
-from softphone.media.frames import FRAME_BYTES, FRAME_SAMPLES, FrameSink
+from softphone.vocabulary.frames import FRAME_BYTES, FRAME_SAMPLES, FrameSink
 
 _SILENCE = bytes(FRAME_BYTES)
 

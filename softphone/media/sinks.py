@@ -12,7 +12,7 @@ import numpy.typing as npt
 import soundfile as sf
 
 from softphone.media.errors import AudioWriteError
-from softphone.media.frames import RATE
+from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.media")
 

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import soundfile as sf
 
 from softphone.media.errors import AudioFileError
-from softphone.media.frames import FRAME_BYTES, FRAME_SAMPLES, RATE, FrameSource
+from softphone.vocabulary.frames import FRAME_BYTES, FRAME_SAMPLES, RATE, FrameSource
 
 _WAV_HINT = "give a readable WAV file (16-bit PCM, mono or stereo, any sample rate)"
 

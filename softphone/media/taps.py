@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from softphone.media.frames import FRAME_BYTES, FRAME_SAMPLES
+from softphone.vocabulary.frames import FRAME_BYTES, FRAME_SAMPLES
 
 _SILENCE = np.zeros(FRAME_SAMPLES, dtype="<i2")
 

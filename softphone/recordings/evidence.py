@@ -6,8 +6,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from softphone.calls.gate import GateTransition
-from softphone.media.frames import RATE
 from softphone.recordings.metadata import (
     AudioFacts,
     CallFacts,
@@ -20,6 +18,7 @@ from softphone.recordings.metadata import (
 )
 from softphone.recordings.store import RecordingPaths
 from softphone.recordings.writer import RecordingWriter
+from softphone.vocabulary.frames import RATE
 
 
 class EvidenceLog:
@@ -67,15 +66,15 @@ class EvidenceLog:
             self.metadata.transfers = transfers
             self._write()
 
-    def save(self, transitions: Sequence[GateTransition]) -> None:
+    def save(self, gate: Sequence[GateEntry]) -> None:
         """Write the metadata if the gate moved since the last write."""
-        if len(transitions) != self._saved_gate:
-            self.metadata.gate = [_entry(t) for t in transitions]
-            self._saved_gate = len(transitions)
+        if len(gate) != self._saved_gate:
+            self.metadata.gate = list(gate)
+            self._saved_gate = len(gate)
             self._write()
 
     def finish(
-        self, writer: RecordingWriter, transitions: Sequence[GateTransition], problems: list[str]
+        self, writer: RecordingWriter, gate: Sequence[GateEntry], problems: list[str]
     ) -> None:
         """Finalize the audio into its WAV and the metadata into its final state.
 
@@ -106,18 +105,8 @@ class EvidenceLog:
                 pause.end = meta.call.ended_at
         meta.errors = list(problems) + ([writer.error] if writer.error else [])
         meta.status = "failed" if writer.error else "complete"
-        meta.gate = [_entry(t) for t in transitions]
+        meta.gate = list(gate)
         self._write()
 
     def _write(self) -> None:
         write_metadata(self.paths.metadata, self.metadata)
-
-
-def _entry(t: GateTransition) -> GateEntry:
-    return GateEntry(
-        wall_time=t.wall_time,
-        media_time=t.media_time,
-        state="open" if t.opened else "closed",
-        reason=t.reason.value,
-        blockers=list(t.blockers),
-    )

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from softphone.config.filechecks import group_problem, probe_directory
 from softphone.config.tomlfile import current_user
-from softphone.media.frames import RATE
 from softphone.recordings.access import make_folders
 from softphone.recordings.metadata import (
     AudioFacts,
@@ -34,6 +33,7 @@ from softphone.recordings.metadata import (
     write_metadata,
 )
 from softphone.recordings.writer import convert_partial
+from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.recorder")
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from softphone.media.frames import RATE
 from softphone.recordings.access import create_file
+from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.recorder")
 

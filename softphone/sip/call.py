@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import pjsua2 as pj
 
-from softphone.calls.events import (
+from softphone.sip.guard import callback
+from softphone.vocabulary.events import (
     CallDirection,
     CallState,
     CallStateChanged,
@@ -24,7 +25,6 @@ from softphone.calls.events import (
     TransferredCallStarted,
     TransferRequested,
 )
-from softphone.sip.guard import callback
 
 if TYPE_CHECKING:
     from softphone.sip.engine import SipEngine

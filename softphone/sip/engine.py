@@ -34,12 +34,12 @@ from dataclasses import dataclass, field
 
 import pjsua2 as pj
 
-from softphone.calls.events import Event, SipError
 from softphone.sip.guard import callback
 from softphone.sip.logbridge import PjLogWriter
 from softphone.sip.security import TlsSettings, TlsSetupError
 from softphone.sip.securityerrors import TlsFailure
 from softphone.sip.tlsconfig import tls_config
+from softphone.vocabulary.events import Event, SipError
 
 log = logging.getLogger("softphone.sip")
 

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field, replace
 
 import pjsua2 as pj
 
-from softphone.calls.events import (
+from softphone.sip.call import SipAccount, SipCall, audio_index
+from softphone.sip.engine import SipEngine
+from softphone.sip.ports import FramePort
+from softphone.sip.security import SrtpMode, transport_uri
+from softphone.sip.tlsconfig import apply_srtp
+from softphone.sip.transfer import TRANSFER_TIMEOUT_S, CallTransfers
+from softphone.vocabulary.events import (
     CallDirection,
     CallState,
     CallStateChanged,
@@ -20,13 +26,7 @@ from softphone.calls.events import (
     ReinviteKind,
     SipError,
 )
-from softphone.media.frames import FrameSink, FrameSource, TickSink
-from softphone.sip.call import SipAccount, SipCall, audio_index
-from softphone.sip.engine import SipEngine
-from softphone.sip.ports import FramePort
-from softphone.sip.security import SrtpMode, transport_uri
-from softphone.sip.tlsconfig import apply_srtp
-from softphone.sip.transfer import TRANSFER_TIMEOUT_S, CallTransfers
+from softphone.vocabulary.frames import FrameSink, FrameSource, TickSink
 
 log = logging.getLogger("softphone.sip")
 

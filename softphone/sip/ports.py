@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pjsua2 as pj
 
-from softphone.media.frames import FRAME_BYTES, RATE, FrameSink, FrameSource, TickSink
 from softphone.sip.frames import read_vector
+from softphone.vocabulary.frames import FRAME_BYTES, RATE, FrameSink, FrameSource, TickSink
 
 _SILENCE = bytes(FRAME_BYTES)
 

@@ -21,12 +21,12 @@ from typing import Any, cast
 
 import pjsua2 as pj
 
-from softphone.calls.events import SipError
 from softphone.sip.call import DTMF_IS_END, offer_holds
 from softphone.sip.engine import EngineConfig, SipEngine
 from softphone.sip.guard import callback
 from softphone.sip.security import SRTP_MODES, SrtpMode, TlsSettings
 from softphone.sip.tlsconfig import apply_srtp
+from softphone.vocabulary.events import SipError
 
 
 def emit(event: str, **fields: Any) -> None:

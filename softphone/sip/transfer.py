@@ -17,9 +17,15 @@ from collections.abc import Callable, Iterable, Mapping
 
 import pjsua2 as pj
 
-from softphone.calls.events import CallState, CallStateChanged, Event, SipError, TransferProgress
 from softphone.sip.call import SipAccount, SipCall
 from softphone.sip.engine import SipEngine
+from softphone.vocabulary.events import (
+    CallState,
+    CallStateChanged,
+    Event,
+    SipError,
+    TransferProgress,
+)
 
 log = logging.getLogger("softphone.sip")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from softphone.media.frames import RATE
+from softphone.vocabulary.frames import RATE
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,8 @@ import pytest
 import soundfile as sf
 
 from softphone.media.analysis import read_channels, read_mono
-from softphone.media.frames import FRAME_SAMPLES, RATE
 from softphone.media.sources import resample
+from softphone.vocabulary.frames import FRAME_SAMPLES, RATE
 from tests.integration.policies import BUILTIN_ENGLISH_DISCLOSURE, Compliance
 from tests.integration.softphone_cli import Answering, Finished, StartPeer, run_softphone
 

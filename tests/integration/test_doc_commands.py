@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from softphone.media.frames import RATE
 from softphone.peerproc import CustomerPeer
+from softphone.vocabulary.frames import RATE
 from tests.doccheck import REPO, _example_root, doc_commands
 from tests.integration.policies import DISCLOSURE_HZ, DISCLOSURE_S, write_policy
 from tests.integration.sipp import SippPeer

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from softphone.media.frames import RATE
+from softphone.vocabulary.frames import RATE
 from tests.integration.policies import Compliance, write_policy
 from tests.integration.softphone_cli import Answering, Finished, run_softphone
 

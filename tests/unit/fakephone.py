@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from softphone.calls.events import (
+from softphone.vocabulary.events import (
     CallState,
     CallStateChanged,
     DtmfMethod,
@@ -27,7 +27,7 @@ from softphone.calls.events import (
     RemoteHoldOffered,
     SipError,
 )
-from softphone.media.frames import FrameSink, FrameSource, TickSink
+from softphone.vocabulary.frames import FrameSink, FrameSource, TickSink
 
 
 @dataclass

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from softphone.calls.events import CallState
 from softphone.calls.snapshot import (
     CallEnded,
     CallRefused,
@@ -14,6 +13,7 @@ from softphone.calls.snapshot import (
     DisclosureState,
     UnknownCallError,
 )
+from softphone.vocabulary.events import CallState
 from tests.unit.test_desk_properties import Harness
 
 

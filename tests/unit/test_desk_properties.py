@@ -10,7 +10,6 @@ import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
 from softphone.calls.desk import Desk
-from softphone.calls.events import CallState
 from softphone.calls.session import SessionSetup
 from softphone.calls.snapshot import (
     CallEnded,
@@ -20,8 +19,9 @@ from softphone.calls.snapshot import (
     DisclosureState,
 )
 from softphone.media.disclosure import Disclosure
-from softphone.media.frames import FRAME_BYTES
 from softphone.recordings.store import RecordingStore
+from softphone.vocabulary.events import CallState
+from softphone.vocabulary.frames import FRAME_BYTES
 from tests.unit.fakephone import FakeEngine, FakePhone
 
 DISCLOSURE_FRAMES = 2

@@ -23,7 +23,7 @@ from softphone.media.analysis import (
     tone_timeline,
 )
 from softphone.media.errors import AudioFileError
-from softphone.media.frames import RATE
+from softphone.vocabulary.frames import RATE
 
 
 def sine(

@@ -18,11 +18,11 @@ from softphone.media.deviceevents import (
     DeviceSwitched,
     Role,
 )
-from softphone.media.frames import FRAME_BYTES, FRAME_SAMPLES, RATE
 from softphone.media.headset import Headset
 from softphone.media.headsetports import HeadsetMic, HeadsetSpeaker
 from softphone.media.sinks import CaptureSink
 from softphone.media.sources import ToneSource
+from softphone.vocabulary.frames import FRAME_BYTES, FRAME_SAMPLES, RATE
 from tests.unit.test_media_device import HEADSET, LAPTOP, FakeDevice, FakeSd, open_headset
 
 HEADSET_NAME = HEADSET.name

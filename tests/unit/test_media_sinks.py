@@ -15,9 +15,9 @@ import pytest
 import soundfile as sf
 
 from softphone.media.errors import AudioWriteError
-from softphone.media.frames import FRAME_BYTES, FRAME_SAMPLES, RATE, FrameSink
 from softphone.media.sinks import CaptureSink, NullSink, WavFileSink
 from softphone.media.sources import ToneSource
+from softphone.vocabulary.frames import FRAME_BYTES, FRAME_SAMPLES, RATE, FrameSink
 
 
 def tone_frames(count: int, hz: float = 700.0) -> list[bytes]:

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from softphone.media.analysis import dominant_frequency, tone_level_db
 from softphone.media.errors import AudioFileError
-from softphone.media.frames import FRAME_BYTES, FRAME_SAMPLES, RATE, FrameSource
 from softphone.media.sources import (
     SilenceSource,
     SourceSpec,
@@ -26,6 +25,7 @@ from softphone.media.sources import (
     parse_source_spec,
     resample,
 )
+from softphone.vocabulary.frames import FRAME_BYTES, FRAME_SAMPLES, RATE, FrameSource
 
 
 def read_pcm(source: FrameSource, frames: int) -> npt.NDArray[np.int16]:

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from softphone.media.frames import FRAME_SAMPLES
 from softphone.recordings import commands
 from softphone.recordings.catalog import find_recordings, verify
 from softphone.recordings.evidence import EvidenceLog
 from softphone.recordings.metadata import GateEntry, PauseInterval, read_metadata, write_metadata
 from softphone.recordings.store import RecordingStore
 from softphone.recordings.writer import RecordingWriter
+from softphone.vocabulary.frames import FRAME_SAMPLES
 from tests.unit.test_recordings_catalog import _record
 
 CALL = {"call_id": "c1", "direction": "outbound", "local_uri": "sip:a@x", "remote_uri": "sip:c@y",

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from softphone.media.frames import FRAME_SAMPLES, RATE
 from softphone.recordings.metadata import read_metadata
 from softphone.recordings.store import PARTIAL_SUFFIX, RecordingStore
 from softphone.recordings.writer import RecordingWriter, file_sha256
+from softphone.vocabulary.frames import FRAME_SAMPLES, RATE
 
 REPO = Path(__file__).resolve().parents[2]
 

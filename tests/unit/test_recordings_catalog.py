@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from softphone.media.frames import FRAME_SAMPLES
 from softphone.recordings.catalog import find_recordings, verify
 from softphone.recordings.metadata import (
     AudioFacts,
@@ -19,6 +18,7 @@ from softphone.recordings.metadata import (
 )
 from softphone.recordings.store import RecordingStore
 from softphone.recordings.writer import RecordingWriter
+from softphone.vocabulary.frames import FRAME_SAMPLES
 
 
 def _record(root: Path, call_id: str = "c1") -> Path:

@@ -14,14 +14,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from softphone.calls.gate import GateReason, GateTransition
 from softphone.headless import CallReport
-from softphone.media.frames import RATE
 from softphone.media.sources import load_wav
 from softphone.recordings.evidence import EvidenceLog
+from softphone.recordings.metadata import GateEntry
 from softphone.recordings.store import RecordingStore
 from softphone.recordings.writer import RecordingWriter
 from softphone.selftestverdicts import AGENT_HZ, CUSTOMER_HZ, HELD_HZ, Check, Evidence, Plan, judge
+from softphone.vocabulary.frames import RATE
 
 Audio = npt.NDArray[np.float64]
 REPO = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ class Scene:
         call = {"call_id": "c@x", "direction": "outbound", "local_uri": "", "remote_uri": "",
                 "agent": "selftest", "answered_at": ANSWERED}  # fmt: skip
         log = EvidenceLog(paths, call, disclosure)
-        opened = GateTransition(ended + 0.01, 0.0, True, GateReason.DISCLOSURE_COMPLETED, ())
+        opened = GateEntry(ended + 0.01, 0.0, "open", "disclosure-completed", [])
         log.finish(writer, [opened], [])
         if self.alter_audio:
             data = bytearray(paths.audio.read_bytes())

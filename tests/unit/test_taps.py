@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from softphone.media.frames import FRAME_SAMPLES
 from softphone.media.taps import StereoAssembler
+from softphone.vocabulary.frames import FRAME_SAMPLES
 
 
 def _frame(value: int) -> bytes:

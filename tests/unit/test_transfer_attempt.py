@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from softphone.calls.events import TransferKind
 from softphone.calls.transferattempt import (
     FAILED,
     PENDING,
@@ -10,6 +9,7 @@ from softphone.calls.transferattempt import (
     UNKNOWN,
     TransferAttempt,
 )
+from softphone.vocabulary.events import TransferKind
 
 
 def test_progress_is_kept_until_the_outcome_which_is_told_only_once() -> None:

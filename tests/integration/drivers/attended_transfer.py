@@ -14,19 +14,19 @@ import json
 import sys
 from pathlib import Path
 
-from softphone.calls.events import (
-    CallState,
-    CallStateChanged,
-    DisclosureFinished,
-    Event,
-    TransferEnded,
-)
 from softphone.calls.setup import prepare_setup
 from softphone.calls.switchboard import Switchboard
 from softphone.config.policy import load_policy
 from softphone.headless import engine_session
 from softphone.media.sinks import NullSink
 from softphone.media.sources import ToneSource
+from softphone.vocabulary.events import (
+    CallState,
+    CallStateChanged,
+    DisclosureFinished,
+    Event,
+    TransferEnded,
+)
 
 
 def main(policy_path: str, customer_uri: str, colleague_uri: str) -> int:

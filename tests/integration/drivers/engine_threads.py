@@ -10,9 +10,9 @@ import json
 import sys
 import threading
 
-from softphone.calls.events import CallState, CallStateChanged, Event
 from softphone.headless import engine_session
 from softphone.sip.engine import WrongThreadError
+from softphone.vocabulary.events import CallState, CallStateChanged, Event
 
 
 def main(uri: str) -> int:

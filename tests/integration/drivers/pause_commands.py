@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from softphone.calls.events import CallDirection, CallState, CallStateChanged, Event
 from softphone.calls.pause import PauseError
 from softphone.calls.session import CallSession, start_session
 from softphone.calls.setup import prepare_setup
@@ -24,6 +23,7 @@ from softphone.config.policy import load_policy
 from softphone.headless import engine_session
 from softphone.media.sinks import NullSink
 from softphone.media.sources import ToneSource
+from softphone.vocabulary.events import CallDirection, CallState, CallStateChanged, Event
 
 
 def _state(session: CallSession) -> tuple[Any, ...]:
