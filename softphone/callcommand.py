@@ -9,15 +9,18 @@ in part), 130 Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import itertools
-from collections.abc import Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from softphone import exitcodes
 from softphone.accountsession import RegistrationFailedError, call_failure, choose_account
 from softphone.accountsession import phone_session as open_phone
 from softphone.calls.pause import PauseRefusal, reason_refusal
+from softphone.calls.session import SessionSetup
 from softphone.calls.setup import prepare_setup
 from softphone.calls.transferattempt import TRANSFERRED
 from softphone.cliout import print_json, say
@@ -153,7 +156,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     answering = args.command == "answer"
     listen = args.listen if answering else args.bind
-    status, failure = exitcodes.OK, None
     session = open_phone(
         account,
         settings.policy.security,
@@ -163,28 +165,36 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         key=absolute(args.tls_key),
         answering=answering,
     )
+    codes: list[int] = []
     try:
         with session as (engine, phone, account_plan):
             phone.allow_incoming_transfers(settings.policy.calls.allow_incoming_transfer)
             runner = ScriptedCall(engine, phone, audio, plan, setup)
-            try:
-                if answering:
-                    print(
-                        f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True
-                    )
-                    runner.take(args.wait, user=account.user if account else None)
-                else:
-                    runner.place(phone.dial_uri(args.uri))
-            except KeyboardInterrupt:
-                status, failure = exitcodes.INTERRUPTED, runner.report.error or "interrupted"
-            except (CallFailedError, SipError) as exc:
-                status = (
-                    exitcodes.FAILED if isinstance(exc, CallFailedError) else exitcodes.BAD_INPUT
-                )
-                failure = str(exc)
-                report = runner.report
-                if account_plan is not None and report.error is None and report.status_code:
-                    failure = call_failure(engine, account_plan, report.status_code, report.reason)
+
+            def attempt(action: Callable[[], object]) -> tuple[int, str | None]:
+                """Run one call; its status and, if it failed, the one line that says why."""
+                try:
+                    action()
+                except KeyboardInterrupt:
+                    return exitcodes.INTERRUPTED, runner.report.error or "interrupted"
+                except (CallFailedError, SipError) as exc:
+                    report = runner.report
+                    failure = str(exc)
+                    if account_plan is not None and report.error is None and report.status_code:
+                        failure = call_failure(
+                            engine, account_plan, report.status_code, report.reason
+                        )
+                    failed = isinstance(exc, CallFailedError)
+                    return (exitcodes.FAILED if failed else exitcodes.BAD_INPUT), failure
+                return exitcodes.OK, None
+
+            if not answering:
+                status, failure = attempt(lambda: runner.place(phone.dial_uri(args.uri)))
+                codes.append(_conclude(runner.report, status, failure, args, setup))
+            else:
+                print(f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True)
+                user = account.user if account else None
+                codes = _take_calls(runner, attempt, args, setup, user)
     except RegistrationFailedError as exc:
         say(str(exc))
         if args.json:
@@ -195,7 +205,75 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         close_mic = getattr(audio.mic, "close", None)  # a headset microphone has a stream
         if callable(close_mic):
             close_mic()
-    report = runner.report
+    return _worst(codes)
+
+
+def _take_calls(
+    runner: ScriptedCall,
+    attempt: Callable[[Callable[[], object]], tuple[int, str | None]],
+    args: argparse.Namespace,
+    setup: SessionSetup,
+    user: str | None,
+) -> list[int]:
+    """`answer`: take `--calls` calls in turn (0: until SIGINT or SIGTERM); each one's code.
+
+    Each call is reported as it ends. With `--calls 0` a stop signal is the normal way out: it
+    ends the wait (exit 0) or hangs up the call in progress, whose recording is finished.
+    """
+    wanted: int = args.calls
+    codes: list[int] = []
+    wait: float | None = None if wanted == 0 else args.wait
+    with _sigterm_interrupts():
+        while wanted == 0 or len(codes) < wanted:
+            status, failure = attempt(lambda: runner.take(wait, user=user))
+            interrupted = status == exitcodes.INTERRUPTED
+            if interrupted and wanted == 0:
+                if runner.report.answered_at is None:
+                    break  # stopped while waiting: nothing to report
+                status, failure = exitcodes.OK, None  # the signal that stops it is no failure
+            codes.append(_conclude(runner.report, status, failure, args, setup))
+            if interrupted or runner.report.answered_at is None:
+                break  # stopped, or no call came (or it could not be taken)
+            runner.next_call()
+    return codes
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops a long-running answerer as Ctrl-C does: the call is hung up first."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_SEVERITY = [
+    exitcodes.OK,
+    exitcodes.NOT_RECORDED,
+    exitcodes.FAILED,
+    exitcodes.BAD_INPUT,
+    exitcodes.INTERRUPTED,
+]
+
+
+def _worst(codes: list[int]) -> int:
+    """The exit code of several calls: the most severe of theirs (0 for none)."""
+    return max(codes, key=_SEVERITY.index, default=exitcodes.OK)
+
+
+def _conclude(
+    report: CallReport,
+    status: int,
+    failure: str | None,
+    args: argparse.Namespace,
+    setup: SessionSetup,
+) -> int:
+    """Say how one call went (stderr lines, then its report) and return its exit code."""
     if failure is None and _transfer_failed(report):
         status = exitcodes.FAILED
         say(_transfer_failure(report))  # one line; the call went through: its report follows

@@ -83,6 +83,12 @@ def _dtmf_spec(text: str) -> tuple[float, str, DtmfMethod]:
     return at, parts[1], method
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, not {text!r}")
+    return int(text)
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -214,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         metavar="SECONDS",
         help="how long to wait for a call",
+    )
+    answer.add_argument(
+        "--calls",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="take N calls in turn, then exit; 0: until stopped by Ctrl-C or SIGTERM",
     )
     answer.add_argument(
         "--answer-after",

@@ -140,8 +140,22 @@ class ScriptedCall:
         self._started = time.monotonic()
         return self._run()
 
-    def take(self, wait_s: float, user: str | None) -> CallReport:
-        """Wait up to `wait_s` for a call, answer it and follow the timetable.
+    def next_call(self) -> None:
+        """Forget the call that ended, to take the next one (its report is the caller's now)."""
+        if self._call is not None and self._state is not CallState.DISCONNECTED:
+            raise RuntimeError("the current call has not ended")
+        self.report = CallReport(direction=self.report.direction)
+        self._call = None
+        self.session = None
+        self._incoming_at = None
+        self._answer_mono = None
+        self._done.clear()
+        self._state = CallState.CALLING
+        self._remote_hold_since = None
+        self._transfers.ended.clear()
+
+    def take(self, wait_s: float | None, user: str | None) -> CallReport:
+        """Wait up to `wait_s` (None: for ever) for a call, answer it and follow the timetable.
 
         With `user` (a policy account's user), calls for other users (an extension scan, say)
         are refused with 404; without, any call to this address is taken. A refused call is
@@ -150,9 +164,10 @@ class ScriptedCall:
         """
         self.report.direction = "inbound"
         self._user = user.lower() if user else None
-        deadline = time.monotonic() + wait_s
+        deadline = None if wait_s is None else time.monotonic() + wait_s
         while self.report.answered_at is None:
-            if self._call is None and time.monotonic() >= deadline:
+            if self._call is None and deadline is not None and time.monotonic() >= deadline:
+                assert wait_s is not None
                 raise CallFailedError(
                     nothing_answered(self.report.refused, self.report.missed, wait_s)
                 )
