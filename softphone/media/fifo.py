@@ -210,8 +210,11 @@ class DriftFifo:
             start = int(target + self._out.size / 2.0) + _LOOKAHEAD
             if avail < max(start, need):
                 return self._silence(n)
-            r += avail - start  # audio that piled up beyond the start level is stale: skip it
-            avail = start
+            # Audio that piled up beyond the start level is stale: skip it, but keep what this
+            # pop reads (the interpolator looks _LOOKAHEAD samples past each output's base).
+            keep = max(start, need)
+            r += avail - keep
+            avail = keep
             self.priming = False
             self._fresh_start = True  # the next fold measures the fill instead of smoothing it
         elif avail < need:
