@@ -26,9 +26,9 @@ from benchmarks._support import (
     short_disclosure_policy,
     softphone_command,
 )
+from softphone.app.peerproc import CustomerPeer, PeerError
 from softphone.media.analysis import dominant_frequency, read_channels
 from softphone.media.errors import AudioFileError
-from softphone.peerproc import CustomerPeer, PeerError
 from tests.integration.sipp import SippPeer
 
 TICK_S = 1.0 / os.sysconf("SC_CLK_TCK")

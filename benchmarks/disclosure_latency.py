@@ -24,7 +24,7 @@ from benchmarks._support import (
     short_disclosure_policy,
     softphone_command,
 )
-from softphone.peerproc import CustomerPeer, PeerError
+from softphone.app.peerproc import CustomerPeer, PeerError
 
 TARGET_MS = 40.0
 HANGUP_AFTER_S = 1.4  # just after the 1.2 s disclosure, so that the call leaves its metadata

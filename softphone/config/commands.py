@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from softphone import exitcodes
 from softphone.config.credentials import (
     CredentialError,
     KeyringUnavailableError,
@@ -42,6 +41,7 @@ from softphone.config.problems import ConfigError, PolicyError, Problem
 from softphone.config.resolve import resolve
 from softphone.config.schema import Policy
 from softphone.config.show import as_json, policy_entries, preference_entries
+from softphone.vocabulary import exitcodes
 
 EXIT_OK = exitcodes.OK
 EXIT_INVALID = exitcodes.BAD_INPUT

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from softphone import exitcodes
 from softphone.recordings.catalog import Entry, find_recordings, verify
+from softphone.vocabulary import exitcodes
 
 COMMAND = "recordings"
 

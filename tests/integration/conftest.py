@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from softphone.peerproc import CustomerPeer
+from softphone.app.peerproc import CustomerPeer
 from tests.integration.policies import (
     BUILTIN_ENGLISH_DISCLOSURE,
     Compliance,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from softphone.peerproc import CustomerPeer
+from softphone.app.peerproc import CustomerPeer
 
 REPO = Path(__file__).resolve().parents[2]
 StartPeer = Callable[..., CustomerPeer]

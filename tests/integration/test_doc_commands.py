@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from softphone.peerproc import CustomerPeer
+from softphone.app.peerproc import CustomerPeer
 from softphone.vocabulary.frames import RATE
 from tests.doccheck import REPO, _example_root, doc_commands
 from tests.integration.policies import DISCLOSURE_HZ, DISCLOSURE_S, write_policy

@@ -21,8 +21,8 @@ import numpy.typing as npt
 import pytest
 import soundfile as sf
 
+from softphone.app.peerproc import CustomerPeer
 from softphone.media.analysis import read_mono, tone_duration_s, tone_timeline
-from softphone.peerproc import CustomerPeer
 from tests.integration.policies import Compliance
 from tests.integration.pulse import HEADSET, RATE, SoundRig, read_raw, tone
 from tests.integration.softphone_cli import REPO, StartPeer

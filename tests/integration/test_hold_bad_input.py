@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from softphone import exitcodes
 from softphone.media.analysis import read_channels
+from softphone.vocabulary import exitcodes
 from tests.integration.holdaudio import (
     AGENT_HZ,
     FRAME_S,
@@ -159,7 +159,7 @@ def _assert_unrecorded_part_is_said(outcome: Outcome, problem: str) -> None:
 
 def _assert_exit_says_recorded_in_part(outcome: Outcome) -> None:
     """Everything after the refused or unanswered resume went unrecorded while the agent talked:
-    "the call went through but was not recorded, or only in part" (softphone.exitcodes)."""
+    "the call went through but was not recorded, or only in part" (vocabulary.exitcodes)."""
     assert outcome.done.returncode == exitcodes.NOT_RECORDED, outcome.explain()
 
 

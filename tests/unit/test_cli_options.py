@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from softphone.callcommand import UsageError, transfer_spec
-from softphone.cli import build_parser
+from softphone.cli.callcommand import UsageError, transfer_spec
+from softphone.cli.main import build_parser
 
 
 def _commands(

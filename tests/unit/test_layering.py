@@ -63,11 +63,9 @@ def test_every_module_opens_with_a_one_line_docstring() -> None:
 
 
 # DESIGN.md's layers, bottom first; a module may import its own layer and those below it.
-# `softphone` itself (its __init__: the version) sits with the vocabulary. The modules still at
-# the package root (the scripted calls, the self-test, the CLI) rank as the app layer until they
-# move into softphone/app/ and softphone/cli/.
+# `softphone` itself (its __init__: the version) sits with the vocabulary; no other module lives
+# at the package root.
 LAYERS = ["vocabulary", "config", "recordings", "media", "sip", "calls", "app", "cli"]
-ROOT_LAYER = "app"
 
 
 def _layer_of(module: str) -> str | None:
@@ -79,7 +77,7 @@ def _layer_of(module: str) -> str | None:
         return "vocabulary"
     if (ROOT / "softphone" / parts[1]).is_dir():
         return parts[1]
-    return ROOT_LAYER
+    return "package root"
 
 
 def _upward(path: Path, imported: set[str]) -> list[str]:
@@ -92,6 +90,11 @@ def _upward(path: Path, imported: set[str]) -> list[str]:
         for name in sorted(imported)
         if (target := _layer_of(name)) is not None and LAYERS.index(target) > LAYERS.index(own)
     ]
+
+
+def test_every_module_lives_in_a_layer() -> None:
+    loose = sorted(p.name for p in (ROOT / "softphone").glob("*.py") if p.name != "__init__.py")
+    assert loose == []
 
 
 def test_every_import_points_down_the_layers() -> None:

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from softphone.callcommand import UsageError, checked_pauses
-from softphone.cli import build_parser
+from softphone.cli.callcommand import UsageError, checked_pauses
+from softphone.cli.main import build_parser
 from softphone.config.resolve import Settings, resolve
 from tests.unit.test_config_resolve import make_policy, user
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from softphone.headless import CallReport
-from softphone.reporttext import call_text, registration_text
+from softphone.app.headless import CallReport
+from softphone.app.reporttext import call_text, registration_text
 
 
 def test_a_recorded_call_in_words() -> None:

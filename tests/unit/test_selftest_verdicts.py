@@ -14,13 +14,21 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from softphone.headless import CallReport
+from softphone.app.headless import CallReport
+from softphone.app.selftestverdicts import (
+    AGENT_HZ,
+    CUSTOMER_HZ,
+    HELD_HZ,
+    Check,
+    Evidence,
+    Plan,
+    judge,
+)
 from softphone.media.sources import load_wav
 from softphone.recordings.evidence import EvidenceLog
 from softphone.recordings.metadata import GateEntry
 from softphone.recordings.store import RecordingStore
 from softphone.recordings.writer import RecordingWriter
-from softphone.selftestverdicts import AGENT_HZ, CUSTOMER_HZ, HELD_HZ, Check, Evidence, Plan, judge
 from softphone.vocabulary.frames import RATE
 
 Audio = npt.NDArray[np.float64]

@@ -14,10 +14,10 @@ import json
 import sys
 from pathlib import Path
 
+from softphone.app.headless import engine_session
 from softphone.calls.setup import prepare_setup
 from softphone.calls.switchboard import Switchboard
 from softphone.config.policy import load_policy
-from softphone.headless import engine_session
 from softphone.media.sinks import NullSink
 from softphone.media.sources import ToneSource
 from softphone.vocabulary.events import (

@@ -10,7 +10,7 @@ import json
 import sys
 import threading
 
-from softphone.headless import engine_session
+from softphone.app.headless import engine_session
 from softphone.sip.engine import WrongThreadError
 from softphone.vocabulary.events import CallState, CallStateChanged, Event
 

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from softphone.app.headless import engine_session
 from softphone.calls.pause import PauseError
 from softphone.calls.session import CallSession, start_session
 from softphone.calls.setup import prepare_setup
 from softphone.config.policy import load_policy
-from softphone.headless import engine_session
 from softphone.media.sinks import NullSink
 from softphone.media.sources import ToneSource
 from softphone.vocabulary.events import CallDirection, CallState, CallStateChanged, Event

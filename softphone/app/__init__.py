@@ -1,0 +1,1 @@
+"""The composition of the app: scripted calls, accounts, the self-test, the peer process."""

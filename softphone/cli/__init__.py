@@ -1,0 +1,1 @@
+"""The `softphone` command: parsing, the call commands and how results are printed."""
