@@ -96,10 +96,6 @@ class Desk:
         """One live call; UnknownCallError if there is none by that id."""
         return self._snapshot(self._get(call_id))
 
-    def session(self, call_id: int) -> CallSession:
-        """The compliance session of a live call, for the app's own reports (not for clients)."""
-        return self._get(call_id).session
-
     # --- commands --------------------------------------------------------------------------
 
     def dial(self, uri: str, account: str | None = None) -> int:
@@ -149,7 +145,7 @@ class Desk:
         call = self._answered(call_id, "hold")
         if call.session.gate.facts.hold_requested:
             raise DeskError(call_id, "the call is already on hold")
-        call.session.hold()
+        self._sip(call_id, "hold", call.session.hold)  # the gate is closed even if SIP fails
         self._publish(call)
 
     def resume(self, call_id: int) -> None:
@@ -161,7 +157,7 @@ class Desk:
         self._leave_others(keep=call_id)
         if facts.other_call_active:
             call.session.set_other_call(False)
-        call.session.resume()
+        self._sip(call_id, "resume", call.session.resume)
         self._focus = call_id
         self._publish(call)
 

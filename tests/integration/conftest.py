@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,12 @@ from tests.integration.policies import (
     write_policy,
 )
 from tests.integration.rtpcapture import RtpCapture
+
+# A run started in the background (`cmd &` in a script) inherits SIGINT ignored and hands that on
+# to every child, so the Ctrl-C tests' softphone would never see it. A handled signal is reset to
+# its default in a child, an ignored one is not: handle it here.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

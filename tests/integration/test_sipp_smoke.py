@@ -253,6 +253,12 @@ def test_all_scenarios_are_covered() -> None:
         "uas_remote_hold",
         "uas_silent_resume",
         "uas_update_hold",
+        "uas_secret_window",  # the privacy pause (test_privacy_pause.py)
+        "uas_transferee",  # transfers (test_transfer.py)
+        "uas_refer_decline",
+        "uas_refer_no_notify",
+        "uac_refer",
+        "uac_replaces",
     }
 
 
