@@ -231,12 +231,6 @@ class Desk:
             except SipError as exc:
                 log.warning("call %d: cannot hang up at shutdown: %s", call_id, exc)
 
-    def abandon(self) -> None:
-        """The engine stops: end every session still open so its recording is finished."""
-        for call in list(self._calls.values()):
-            call.state = CallState.DISCONNECTED
-            self._close(call)
-
     # --- inside -----------------------------------------------------------------------------
 
     def _incoming(self, event: ev.IncomingCall) -> None:

@@ -64,6 +64,20 @@ def run_softphone(args: Sequence[str], timeout: float = 60.0) -> Finished:
     return Finished(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_driver(name: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run `python -m tests.integration.drivers.NAME ARGS` from the checkout, to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", f"tests.integration.drivers.{name}", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
 class Answering:
     """`softphone answer --listen 127.0.0.1:0 ...` started in the background."""
 

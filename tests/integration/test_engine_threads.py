@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from tests.integration.softphone_cli import REPO, StartPeer, child_env
+from tests.integration.softphone_cli import StartPeer, run_driver
 
 
 def test_pjsua2_is_only_reached_from_the_main_thread(start_peer: StartPeer) -> None:
     peer = start_peer()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.drivers.engine_threads",
-            f"sip:customer@127.0.0.1:{peer.port}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-        env=child_env(),
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = run_driver("engine_threads", f"sip:customer@127.0.0.1:{peer.port}")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "must run on the main thread" in result["foreign_thread_error"]

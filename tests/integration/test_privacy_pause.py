@@ -15,8 +15,6 @@ import getpass
 import json
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +33,12 @@ from tests.integration.pauseaudio import (
     secret_peer,
 )
 from tests.integration.policies import DISCLOSURE_HZ, Compliance
-from tests.integration.softphone_cli import REPO, Answering, StartPeer, child_env, run_softphone
+from tests.integration.softphone_cli import (
+    Answering,
+    StartPeer,
+    run_driver,
+    run_softphone,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -231,17 +234,7 @@ def test_a_call_that_cannot_be_paused_now_says_why_and_changes_nothing(
     start_peer: StartPeer, compliance: Compliance
 ) -> None:
     peer = start_peer("--answer-after", "1", "--play", f"tone:{CUSTOMER_HZ:g}")
-    driver = [sys.executable, "-m", "tests.integration.drivers.pause_commands"]
-    done = subprocess.run(
-        [*driver, str(compliance.policy), peer.uri_for()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-        env=child_env(),
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    done = run_driver("pause_commands", str(compliance.policy), peer.uri_for())
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     refusals = result["refusals"]

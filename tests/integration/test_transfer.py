@@ -10,8 +10,6 @@ like any other (disclosure first, recording).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,11 +20,10 @@ from softphone.media.analysis import read_channels, read_mono, tone_duration_s
 from tests.integration.policies import DISCLOSURE_HZ, Compliance
 from tests.integration.sipp import SippLogEntry, SippPeer
 from tests.integration.softphone_cli import (
-    REPO,
     Answering,
     Finished,
     StartPeer,
-    child_env,
+    run_driver,
     run_softphone,
     tone_call,
 )
@@ -172,16 +169,11 @@ def test_an_attended_transfer_replaces_the_consult_call_and_ends_both_legs(
     )
     colleague = SippPeer("uas_accept_hold", workdir=tmp_path / "colleague", timeout_s=20)
     with customer, colleague:
-        driver = [sys.executable, "-m", "tests.integration.drivers.attended_transfer"]
-        done = subprocess.run(
-            [*driver, str(compliance.policy), customer.uri("customer"), colleague.uri("colleague")],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=REPO,
-            env=child_env(),
-            stdin=subprocess.DEVNULL,
-            check=False,
+        done = run_driver(
+            "attended_transfer",
+            str(compliance.policy),
+            customer.uri("customer"),
+            colleague.uri("colleague"),
         )
         assert done.returncode == 0, done.stderr
         assert customer.wait(10) == 0, customer.describe()

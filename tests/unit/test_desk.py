@@ -110,6 +110,9 @@ def test_an_ended_call_leaves_the_desk_with_its_recording(desk: Harness) -> None
     assert desk.desk.calls() == ()
     ended = [e for e in events if isinstance(e, CallEnded)]
     assert len(ended) == 1 and ended[0].call.recording is not None
+    call = ended[0].call
+    assert call.ended_at is not None and call.answered_at is not None
+    assert call.duration_s(call.ended_at + 60) == call.ended_at - call.answered_at
     assert ended[0].metadata is not None
     with pytest.raises(UnknownCallError):
         desk.desk.call(call_id)
