@@ -28,9 +28,11 @@ from softphone.calls.snapshot import (
     CallSnapshot,
     DeskError,
     DeskEvent,
+    DigitReceived,
     DisclosureState,
     ProblemRaised,
     RegistrationChanged,
+    ReinviteRefused,
     UnknownCallError,
 )
 from softphone.vocabulary import events as ev
@@ -207,6 +209,10 @@ class Desk:
             return
         answered = call.session.answered_at is not None
         call.session.handle(event)
+        if isinstance(event, ev.DtmfReceived):
+            self._emit(DigitReceived(event.call_id, event.digit, event.method))
+        elif isinstance(event, ev.ReinviteAnswered) and event.refused:
+            self._emit(ReinviteRefused(event.call_id, event.kind, event.status_code, event.reason))
         if isinstance(event, ev.CallStateChanged):
             call.state = event.state
             call.status_code, call.reason = event.status_code, event.reason
@@ -280,7 +286,17 @@ class Desk:
         self._calls.pop(session.call_id, None)
         snapshot = self._snapshot(call)
         self._say_problems(call, snapshot)
-        self._emit(CallEnded(snapshot, call.status_code, call.reason, outcome.metadata))
+        self._emit(
+            CallEnded(
+                snapshot,
+                call.status_code,
+                call.reason,
+                outcome.metadata,
+                outcome.disclosure,
+                tuple(dict(vars(span)) for span in outcome.pauses),
+                tuple(attempt.as_json() for attempt in outcome.transfers),
+            )
+        )
         for other in list(self._calls.values()):
             facts = other.session.gate.facts
             if facts.consulting:
@@ -389,6 +405,7 @@ class Desk:
         frames = (playback.frames_played, playback.total_frames) if playback else (0, 0)
         return CallSnapshot(
             call_id=s.call_id,
+            sip_call_id=s.sip_call_id,
             direction=s.direction,
             state=call.state,
             remote_uri=s.remote_uri,

@@ -23,6 +23,7 @@ class CallSnapshot:
     """One call as it stands, for a window, a report or a test; never changes once made."""
 
     call_id: int
+    sip_call_id: str  # the SIP Call-ID, once known ("" before)
     direction: CallDirection
     state: CallState
     remote_uri: str
@@ -82,7 +83,10 @@ class CallEnded(DeskEvent):
     call: CallSnapshot
     status_code: int
     reason: str
-    metadata: str | None
+    metadata: str | None  # the recording's metadata file, when one was written
+    disclosure: dict[str, object] | None  # the disclosure's evidence, as the metadata has it
+    pauses: tuple[dict[str, object], ...]  # the privacy pauses: from, until, reason, by
+    transfers: tuple[dict[str, object], ...]  # every transfer attempt of the call and its outcome
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,25 @@ class CallRefused(DeskEvent):
 
     remote_uri: str
     local_uri: str
+    status_code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DigitReceived(DeskEvent):
+    """The customer's side sent a DTMF digit."""
+
+    call_id: int
+    digit: str
+    method: events.DtmfMethod
+
+
+@dataclass(frozen=True)
+class ReinviteRefused(DeskEvent):
+    """The customer's side refused a hold or resume (its SIP answer says how)."""
+
+    call_id: int
+    request: events.ReinviteKind
     status_code: int
     reason: str
 

@@ -319,7 +319,10 @@ class FakePhone:
         return call
 
     def _state(self, call: FakeCall, code: int, reason: str) -> CallStateChanged:
-        return CallStateChanged(call.call_id, call.state, code, reason, "sip:customer@peer", "")
+        sip_call_id = f"fake-{call.call_id}@peer"
+        return CallStateChanged(
+            call.call_id, call.state, code, reason, "sip:customer@peer", sip_call_id
+        )
 
     def _confirm(self, call: FakeCall) -> None:
         call.state = CallState.CONFIRMED

@@ -10,10 +10,12 @@ from softphone.calls.snapshot import (
     CallEnded,
     CallRefused,
     DeskError,
+    DigitReceived,
     DisclosureState,
+    ReinviteRefused,
     UnknownCallError,
 )
-from softphone.vocabulary.events import CallState
+from softphone.vocabulary.events import CallState, DtmfMethod, DtmfReceived, ReinviteKind
 from tests.unit.test_desk_properties import Harness
 
 
@@ -130,3 +132,33 @@ def test_a_privacy_pause_closes_the_gate_without_any_sip(desk: Harness) -> None:
     desk.desk.resume_recording(call_id, "agent")
     assert desk.desk.call(call_id).recording_open  # the same stream: it was never held
     assert desk.phone.sent == sent  # no re-INVITE, no anything
+
+
+def test_a_refused_hold_and_a_received_digit_reach_the_client(desk: Harness) -> None:
+    events: list[object] = []
+    desk.desk.subscribe(events.append)
+    call_id = _answered_inbound(desk)
+    desk.desk.hold(call_id)
+    desk.phone.peer_answers_reinvite(call_id, accept=False)
+    desk.engine.post(DtmfReceived(call_id, "5", DtmfMethod.RFC4733))
+    desk.phone.deliver(desk.desk.handle)
+    refused = [e for e in events if isinstance(e, ReinviteRefused)]
+    assert [(e.call_id, e.request) for e in refused] == [(call_id, ReinviteKind.HOLD)]
+    assert refused[0].status_code >= 400
+    digits = [e for e in events if isinstance(e, DigitReceived)]
+    assert [(e.call_id, e.digit) for e in digits] == [(call_id, "5")]
+    assert not desk.desk.call(call_id).recording_open  # a refused hold keeps the gate closed
+
+
+def test_an_ended_call_leaves_its_evidence_in_the_event(desk: Harness) -> None:
+    events: list[object] = []
+    desk.desk.subscribe(events.append)
+    call_id = _answered_inbound(desk)
+    desk.desk.pause_recording(call_id, "card number", by="agent7")
+    desk.phone.peer_hangs_up(call_id)
+    desk.phone.deliver(desk.desk.handle)
+    (ended,) = [e for e in events if isinstance(e, CallEnded)]
+    assert ended.call.sip_call_id
+    assert ended.disclosure is not None and ended.disclosure["completed"] is True
+    assert [(p["reason"], p["by"]) for p in ended.pauses] == [("card number", "agent7")]
+    assert ended.transfers == ()
