@@ -6,20 +6,16 @@ logged, printed or kept in a settings object.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from softphone.app.headless import engine_session, parse_hostport
 from softphone.app.reporttext import final_status
 from softphone.config.credentials import load_password
 from softphone.config.resolve import Settings
 from softphone.config.schema import AccountPolicy, SecurityPolicy
 from softphone.sip.engine import EngineConfig, SipEngine
-from softphone.sip.phone import AccountSpec, Phone
+from softphone.sip.phone import AccountSpec
 from softphone.sip.security import TlsSettings
 from softphone.sip.securityerrors import explain_failure
 from softphone.vocabulary.events import Event, RegistrationChanged, SipError
@@ -178,53 +174,9 @@ def await_registration(engine: SipEngine, plan: AccountPlan, timeout: float) -> 
     return seen[0]
 
 
-@contextlib.contextmanager
-def account_session(
-    plan: AccountPlan, password: str | None, *, register_timeout: float | None = 10.0
-) -> Iterator[tuple[SipEngine, Phone]]:
-    """A started engine with the plan's account, registered first when it has a registrar.
-
-    `register_timeout` None adds the account without waiting for its registration (the
-    caller follows `RegistrationChanged` itself). The engine is stopped on exit.
-    """
-    engine = SipEngine(plan.engine)
-    engine.start()
-    try:
-        phone = Phone(engine)
-        phone.add_account(account_spec(plan, engine.bound_port, password))
-        del password
-        if plan.account.registrar is not None and register_timeout is not None:
-            await_registration(engine, plan, register_timeout)
-        yield engine, phone
-    except BaseException as exc:
-        # Frames of a failed operation hold pjsua2 objects; none may outlive libDestroy.
-        traceback.clear_frames(exc.__traceback__)
-        raise
-    finally:
-        engine.stop()
-
-
-@contextlib.contextmanager
-def phone_session(
-    account: AccountPolicy | None,
-    security: SecurityPolicy,
-    listen: str,
-    *,
-    log_level: int = 1,
-    cert: Path | None = None,
-    key: Path | None = None,
-    answering: bool = False,
-) -> Iterator[tuple[SipEngine, Phone, AccountPlan | None]]:
-    """The engine and phone for `account`, or for direct IP calls as "agent" when it is None."""
-    if account is None:
-        with engine_session(listen, "agent", log_level=log_level) as (engine, phone):
-            yield engine, phone, None
-        return
-    plan = plan_account(account, security, listen, log_level=log_level, cert=cert, key=key)
-    if answering and plan.transport == "tls" and account.registrar is None and cert is None:
-        raise AccountUsageError(
-            f"account {account.name} takes calls over TLS without a registrar: callers connect "
-            "to this computer, which then needs a certificate; give --tls-cert and --tls-key"
-        )
-    with account_session(plan, password_for(account)) as (engine, phone):
-        yield engine, phone, plan
+def parse_hostport(text: str) -> tuple[str, int]:
+    """Split HOST:PORT, with a clear error for anything else."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SipError(f"expected HOST:PORT such as 127.0.0.1:5062, not {text!r}")
+    return host, int(port)

@@ -1,43 +1,46 @@
-"""Scripted calls without a window: place or take one call; hold, pause, hang up on a timetable."""
+"""Scripted calls without a window: place or take calls through the desk, on a timetable.
+
+A scripted call is a desk client like the window: it sends the desk commands by call id (dial,
+answer, hold, resume, pause, DTMF, transfer, hang up) and builds its report from the desk's
+events: the call's snapshots while it lasts, and the evidence its end carries. Calls the phone
+makes or takes for the peer's accepted transfer request are followed until they end too, and
+reported beside the scripted one.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import time
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from softphone.app.reporttext import final_status, nothing_answered
-from softphone.app.scriptedtransfer import ScriptedTransfers
-from softphone.calls.pause import PauseError
-from softphone.calls.session import CallSession, SessionSetup, start_session
-from softphone.sip.engine import EngineConfig, SipEngine
-from softphone.sip.phone import AccountSpec, Phone
+from softphone.app.root import Softphone
+from softphone.calls.snapshot import (
+    CallChanged,
+    CallEnded,
+    CallRefused,
+    CallSnapshot,
+    DeskError,
+    DeskEvent,
+    DigitReceived,
+    DisclosureState,
+    ReinviteRefused,
+)
 from softphone.sip.transfer import TRANSFER_TIMEOUT_S
 from softphone.vocabulary.events import (
     CallDirection,
     CallState,
-    CallStateChanged,
-    DisclosureFinished,
     DtmfMethod,
-    DtmfReceived,
-    Event,
     IncomingCall,
-    MediaChanged,
-    ReinviteAnswered,
     SipError,
 )
-from softphone.vocabulary.frames import FrameSink, FrameSource
 
 log = logging.getLogger("softphone.calls")
 
-# How long one loop turn may wait in pjsua2 for network events; events end the wait at once, so
-# this only bounds the timetable's resolution (and each wake-up costs CPU).
-POLL_MS = 20
+_RINGING = (CallState.INCOMING, CallState.EARLY)
 
 
 class CallFailedError(RuntimeError):
@@ -90,80 +93,78 @@ class CallReport:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
-class Audio:
-    """Where the agent's outgoing audio comes from and where the customer's audio goes."""
+def calls_for(user: str | None) -> Callable[[IncomingCall], tuple[int, str] | None]:
+    """A desk screen taking calls for `user` only (404 for others, an extension scan say)."""
+    wanted = user.lower() if user else None
 
-    mic: FrameSource
-    speaker: FrameSink
+    def screen(event: IncomingCall) -> tuple[int, str] | None:
+        if wanted is not None and _user_of(event.local_uri) != wanted:
+            return 404, f"this phone takes calls for {wanted} only"
+        return None
+
+    return screen
 
 
 class ScriptedCall:
-    """Drives one call through the phone and the timetable, on the calling thread."""
+    """Drives one call at a time through the desk and the timetable, on the calling thread."""
 
     def __init__(
         self,
-        engine: SipEngine,
-        phone: Phone,
-        audio: Audio,
+        softphone: Softphone,
         plan: Timetable,
-        setup: SessionSetup,
         *,
+        agent: str,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self.engine = engine
-        self._progress = progress or (lambda _text: None)
-        self.phone = phone
+        self.softphone = softphone
+        self.desk = softphone.desk
         self.plan = plan
+        self._agent = agent  # who presses the privacy pauses
+        self._progress = progress or (lambda _text: None)
         self.report = CallReport(direction="outbound")
+        self._reset()
+        softphone.subscribe(self._on_event)
+
+    def _reset(self) -> None:
         self._call: int | None = None
-        self._incoming_at: float | None = None
+        self._ended = False
+        self._started = time.monotonic()
+        self._ringing_since: float | None = None
         self._answer_mono: float | None = None
-        self._done: set[str] = set()
-        self._state = CallState.CALLING
+        self._disclosed = False
         self._remote_hold_since: float | None = None
-        self._setup = setup
-        self.session: CallSession | None = None
-        self._user: str | None = None
-        self._mic = phone.create_port("mic", source=audio.mic)
-        self._speaker = phone.create_port("speaker", sink=audio.speaker)
-        engine.subscribe(self._on_event)
-        self._transfers = ScriptedTransfers(
-            engine, phone, setup, (self._mic, self._speaker), lambda: self.session
-        )
+        self._done: set[str] = set()
+        self._pauses_made = 0
+        self._followers: set[int] = set()  # calls made or taken for the peer's transfers
 
     # --- the two ways a call starts --------------------------------------------------------
 
     def place(self, uri: str) -> CallReport:
         """Call `uri` and follow the timetable until the call ends."""
-        self._attach(self.phone.make_call(uri))
+        self.report.direction = "outbound"
         self._started = time.monotonic()
+        try:
+            self._call = self.desk.dial(uri)
+        except DeskError as exc:
+            raise SipError(exc.cause) from exc
         return self._run()
 
     def next_call(self) -> None:
         """Forget the call that ended, to take the next one (its report is the caller's now)."""
-        if self._call is not None and self._state is not CallState.DISCONNECTED:
+        if self._call is not None and not self._ended:
             raise RuntimeError("the current call has not ended")
         self.report = CallReport(direction=self.report.direction)
-        self._call = None
-        self.session = None
-        self._incoming_at = None
-        self._answer_mono = None
-        self._done.clear()
-        self._state = CallState.CALLING
-        self._remote_hold_since = None
-        self._transfers.ended.clear()
+        self._reset()
 
-    def take(self, wait_s: float | None, user: str | None) -> CallReport:
+    def take(self, wait_s: float | None) -> CallReport:
         """Wait up to `wait_s` (None: for ever) for a call, answer it and follow the timetable.
 
-        With `user` (a policy account's user), calls for other users (an extension scan, say)
-        are refused with 404; without, any call to this address is taken. A refused call is
-        said on standard error and kept in the report; a call the caller abandons before it
-        is answered is noted as missed. Either way the wait goes on.
+        Calls the desk refuses (its screen, its limit) are kept in the report; a call the
+        caller abandons before it is answered is noted as missed. Either way the wait goes on.
         """
         self.report.direction = "inbound"
-        self._user = user.lower() if user else None
+        for snapshot in self.desk.calls():  # one that began to ring before this wait
+            self._adopt(snapshot)
         deadline = None if wait_s is None else time.monotonic() + wait_s
         while self.report.answered_at is None:
             if self._call is None and deadline is not None and time.monotonic() >= deadline:
@@ -171,46 +172,33 @@ class ScriptedCall:
                 raise CallFailedError(
                     nothing_answered(self.report.refused, self.report.missed, wait_s)
                 )
-            self.engine.poll(POLL_MS)
+            self.softphone.turn()
             self._step(time.monotonic())
         return self._run()
-
-    def _attach(self, call_id: int) -> None:
-        self._call = call_id
-        inbound = self.report.direction == "inbound"
-        direction = CallDirection.INBOUND if inbound else CallDirection.OUTBOUND
-        self.session = start_session(
-            self.engine,
-            self.phone,
-            call_id,
-            direction,
-            setup=self._setup,
-            audio=(self._mic, self._speaker),
-        )
 
     # --- the loop --------------------------------------------------------------------------
 
     def _run(self) -> CallReport:
         try:
-            while self._state is not CallState.DISCONNECTED or self._transfers.following:
-                self.engine.poll(POLL_MS)
+            while not self._ended or self._following():
+                self.softphone.turn()
                 self._step(time.monotonic())
         except KeyboardInterrupt:
             self._hang_up_interrupted()
             raise
         self.report.ended_at = self.report.ended_at or time.time()
-        self._collect_outcome()  # the calls followed after the scripted one have ended too
         if self.report.answered_at is None:
             raise CallFailedError(_failure(self.report))
         return self.report
 
+    def _following(self) -> bool:
+        live = {c.call_id for c in self.desk.calls()}
+        return bool(self._followers & live)
+
     def _step(self, now: float) -> None:
         call = self._call
-        if call is None:
+        if call is None or self._ended:
             return
-        if self.session is not None:
-            self.session.tick()
-        self._transfers.tick()
         if self._answer_mono is None:
             self._step_setup(call, now)
             return
@@ -222,31 +210,33 @@ class ScriptedCall:
                 self._resume(call)
         for i, (at, duration, reason) in enumerate(self.plan.pauses):
             if self._due(f"pause{i}", since >= at):
-                self._pause_recording(reason)
+                self._pause_recording(call, reason)
             if self._due(f"unpause{i}", since >= at + duration):
-                self._resume_recording()
+                self._resume_recording(call)
         for i, (at, digits, method) in enumerate(self.plan.dtmf):
             if self._due(f"dtmf{i}", since >= at):
-                self.phone.send_dtmf(call, digits, method)
+                self._command(functools.partial(self.desk.send_dtmf, call, digits, method))
         transfer = self.plan.transfer
         if transfer is not None and self._due("transfer", since >= transfer[0]):
-            assert self.session is not None and self.session.call_id == call
             self._progress(f"transferring the call to {transfer[1]}")
-            self._transfers.blind(self.session, transfer[1], self.plan.transfer_timeout)
+            timeout = self.plan.transfer_timeout
+            # A transfer that cannot go is in the call's evidence (and the report): the call stays.
+            self._command(lambda: self.desk.transfer(call, transfer[1], timeout_s=timeout))
         if self.plan.hangup_after is not None and self._due(
             "hangup", since >= self.plan.hangup_after
         ):
-            self.phone.hangup(call)
-            self._transfers.hang_up()
+            for other in (call, *sorted(self._followers)):
+                self._command(functools.partial(self.desk.hang_up, other))
 
     def _step_setup(self, call: int, now: float) -> None:
-        if self.report.direction == "inbound" and self._incoming_at is not None:
-            if self._due("answer", now - self._incoming_at >= self.plan.answer_after):
-                self.phone.answer(call)
+        if self.report.direction == "inbound":
+            ringing = self._ringing_since
+            if ringing is not None and self._due("answer", now - ringing >= self.plan.answer_after):
+                self._command(lambda: self.desk.answer(call))
             return
         if self._due("ring-timeout", now - self._started >= self.plan.ring_timeout):
             self.report.error = f"no answer within {self.plan.ring_timeout:g} s"
-            self.phone.hangup(call)
+            self._command(lambda: self.desk.hang_up(call))
 
     def _due(self, key: str, condition: bool) -> bool:
         if condition and key not in self._done:
@@ -254,172 +244,138 @@ class ScriptedCall:
             return True
         return False
 
+    def _command(self, action: Callable[[], None]) -> bool:
+        """Run a desk command; one it refuses is said as a warning (the call has moved on)."""
+        try:
+            action()
+        except DeskError as exc:
+            log.warning("%s", exc)
+            return False
+        return True
+
     def _hold(self, call: int) -> None:
-        assert self.session is not None and self.session.call_id == call
         self.report.holds.append([time.time()])
-        self.session.hold()
+        self._command(lambda: self.desk.hold(call))
         self._progress(f"hold {len(self.report.holds)} of {len(self.plan.holds)}")
 
     def _resume(self, call: int) -> None:
-        assert self.session is not None and self.session.call_id == call
         try:
-            self.session.resume()
-        except SipError as exc:
-            self.report.refused_reinvites.append({"reason": str(exc), "at": time.time()})
+            self.desk.resume(call)
+        except DeskError as exc:
+            self.report.refused_reinvites.append({"reason": exc.cause, "at": time.time()})
             return
         if self.report.holds and len(self.report.holds[-1]) == 1:
             self.report.holds[-1].append(time.time())
         self._progress(f"resume {len(self.report.holds)} of {len(self.plan.holds)}")
 
-    def _pause_recording(self, reason: str) -> None:
+    def _pause_recording(self, call: int, reason: str) -> None:
         """A privacy pause, pressed by the agent this run belongs to."""
-        assert self.session is not None
-        try:
-            self.session.pause_recording(reason, by=self._setup.agent)
-        except PauseError as exc:
-            log.warning("%s", exc)
-            return
-        self._progress(
-            f"recording paused ({len(self.session.outcome.pauses)} of {len(self.plan.pauses)})"
-        )
+        if self._command(lambda: self.desk.pause_recording(call, reason, by=self._agent)):
+            self._pauses_made += 1
+            self._progress(f"recording paused ({self._pauses_made} of {len(self.plan.pauses)})")
 
-    def _resume_recording(self) -> None:
-        assert self.session is not None
-        try:
-            self.session.resume_recording(by=self._setup.agent)
-        except PauseError as exc:
-            log.warning("%s", exc)
-            return
-        self._progress("recording resumed")
+    def _resume_recording(self, call: int) -> None:
+        if self._command(lambda: self.desk.resume_recording(call, by=self._agent)):
+            self._progress("recording resumed")
 
-    # --- events ----------------------------------------------------------------------------
+    def _hang_up_interrupted(self) -> None:
+        """Ctrl-C: hang up and let the calls end properly, so their recordings are finished."""
+        self.report.error = "interrupted: the call was hung up"
+        if self._call is None:
+            return
+        self.softphone.end_calls()
+        self.report.ended_at = self.report.ended_at or time.time()
 
-    def _on_event(self, event: Event) -> None:
-        if isinstance(event, IncomingCall):
-            self._on_incoming(event)
-            return
-        if getattr(event, "call_id", None) != self._call:
-            return
-        if self.session is not None:
-            self.session.handle(event)
-        if isinstance(event, DisclosureFinished):
-            self._progress("the disclosure was played to its end")
-        if isinstance(event, CallStateChanged):
-            self._on_state(event)
-        elif isinstance(event, MediaChanged):
-            self._on_remote_hold(event.media.remote_hold)
-        elif isinstance(event, DtmfReceived):
+    # --- the desk's events -----------------------------------------------------------------
+
+    def _on_event(self, event: DeskEvent) -> None:
+        if isinstance(event, CallChanged):
+            self._on_change(event.call)
+        elif isinstance(event, CallEnded):
+            self._on_ended(event)
+        elif isinstance(event, CallRefused):
+            self.report.refused.append(
+                {
+                    "remote_uri": event.remote_uri,
+                    "local_uri": event.local_uri,
+                    "status_code": event.status_code,
+                    "reason": event.reason,
+                    "at": time.time(),
+                }
+            )
+        elif isinstance(event, DigitReceived) and event.call_id == self._call:
             self.report.dtmf_received.append(
                 {"digit": event.digit, "method": event.method.value, "at": time.time()}
             )
-        elif isinstance(event, ReinviteAnswered) and event.refused:
+        elif isinstance(event, ReinviteRefused) and event.call_id == self._call:
             self.report.refused_reinvites.append(
                 {
-                    "request": event.kind.value,
+                    "request": event.request.value,
                     "status_code": event.status_code,
                     "reason": event.reason,
                     "at": time.time(),
                 }
             )
 
-    def _on_incoming(self, event: IncomingCall) -> None:
-        if self._user is not None and _user_of(event.local_uri) != self._user:
-            why = f"this phone takes calls for {self._user} only"
-            self._refuse(event, 404, why)
-            return
-        if self.report.direction != "inbound" or self._call is not None:
-            self._refuse(event, 486, "a call is in progress (one call at a time)")
-            return
-        try:
-            self.phone.ringing(event.call_id)
-        except SipError as exc:
-            log.warning("refused an incoming call that cannot be set up: %s", exc)
-            self.phone.hangup(event.call_id)
-            return
-        self._attach(event.call_id)
-        self.report.remote_uri = event.remote_uri
-        self._incoming_at = time.monotonic()
-
-    def _refuse(self, event: IncomingCall, status: int, why: str) -> None:
-        self.phone.reject(event.call_id, status)
-        self.report.refused.append(
-            {
-                "remote_uri": event.remote_uri,
-                "local_uri": event.local_uri,
-                "status_code": status,
-                "reason": why,
-                "at": time.time(),
-            }
-        )
-        log.warning(
-            "refused a call from %s to %s with SIP %d: %s",
-            event.remote_uri,
-            event.local_uri,
-            status,
-            why,
-        )
-
-    def _hang_up_interrupted(self, grace_s: float = 5.0) -> None:
-        """Ctrl-C: hang up and let the call end properly, so its recording is finished."""
-        self.report.error = "interrupted: the call was hung up"
-        if self._call is None:
-            return
-        self.phone.hangup(self._call)
-        self._transfers.hang_up()
-        deadline = time.monotonic() + grace_s
-        while (
-            self._state is not CallState.DISCONNECTED or self._transfers.following
-        ) and time.monotonic() < deadline:
-            self.engine.poll(POLL_MS)
-        self._collect_outcome()
-        self.report.ended_at = self.report.ended_at or time.time()
-
-    def _on_state(self, event: CallStateChanged) -> None:
-        self._state = event.state
-        self.report.remote_uri = event.remote_uri
-        self.report.call_id = event.sip_call_id or self.report.call_id
-        self.report.status_code = event.status_code
-        self.report.reason = event.reason
-        if event.state is CallState.CONFIRMED and self._answer_mono is None:
-            self._answer_mono = time.monotonic()
-            self.report.answered_at = time.time()
-            self._progress("answered; the customer hears the disclosure")
-        elif event.state is CallState.DISCONNECTED and self._waiting_for_another(event):
-            return
-        elif event.state is CallState.DISCONNECTED:
-            self._progress("the call ended")
-            self.report.ended_at = time.time()
-            self._collect_outcome()
-            self._on_remote_hold(False)
-            if self.report.holds and len(self.report.holds[-1]) == 1:
-                self.report.holds[-1].append(self.report.ended_at)
-
-    def _collect_outcome(self) -> None:
-        """The report's recording and transfer fields; again as followed calls end."""
-        for key, value in self._transfers.report(self.session).items():
-            setattr(self.report, key, value)
-        if self.session is None:
-            return
-        outcome = self.session.end()
-        self.report.recording = outcome.recording
-        self.report.metadata = outcome.metadata
-        self.report.disclosure = outcome.disclosure
-        self.report.recording_problems = list(outcome.problems)
-        self.report.pauses = [dict(vars(span)) for span in outcome.pauses]
-
-    def _waiting_for_another(self, event: CallStateChanged) -> bool:
-        """An inbound call abandoned before answer is missed; the phone waits for the next."""
-        if self.report.direction != "inbound" or self._answer_mono is not None:
+    def _adopt(self, call: CallSnapshot) -> bool:
+        """Take a ringing call as the scripted one, when the script waits for one."""
+        waiting = self.report.direction == "inbound" and self._call is None
+        if not waiting or call.direction is not CallDirection.INBOUND or call.state not in _RINGING:
             return False
-        self.report.missed.append(
-            {"remote_uri": event.remote_uri, "status_code": event.status_code, "at": time.time()}
-        )
-        self._call = None
-        self.session = None
-        self._incoming_at = None
-        self._done.discard("answer")
-        self._state = CallState.CALLING
+        self._call = call.call_id
+        self._ended = False
+        self._ringing_since = time.monotonic()
+        self.report.remote_uri = call.remote_uri
         return True
+
+    def _on_change(self, call: CallSnapshot) -> None:
+        if call.call_id != self._call:
+            if not self._adopt(call) and self._call is not None and not self._ended:
+                self._followers.add(call.call_id)  # the phone's call for a transfer request
+            return
+        self.report.remote_uri = call.remote_uri or self.report.remote_uri
+        self.report.call_id = call.sip_call_id or self.report.call_id
+        if call.answered_at is not None and self._answer_mono is None:
+            self._answer_mono = time.monotonic()
+            self.report.answered_at = call.answered_at
+            self._progress("answered; the customer hears the disclosure")
+        if call.disclosure is DisclosureState.COMPLETED and not self._disclosed:
+            self._disclosed = True
+            self._progress("the disclosure was played to its end")
+        self._on_remote_hold(call.remote_hold)
+
+    def _on_ended(self, event: CallEnded) -> None:
+        call = event.call
+        if call.call_id in self._followers:
+            self.report.transferred_calls.append(_transferred(event))
+            return
+        if call.call_id != self._call:
+            return
+        self.report.status_code, self.report.reason = event.status_code, event.reason
+        self.report.call_id = call.sip_call_id or self.report.call_id
+        if self.report.direction == "inbound" and call.answered_at is None:
+            self.report.missed.append(
+                {"remote_uri": call.remote_uri, "status_code": event.status_code, "at": time.time()}
+            )
+            self._call, self._ringing_since = None, None
+            self._done.discard("answer")
+            return
+        self._ended = True
+        self._progress("the call ended")
+        self.report.ended_at = time.time()
+        self.report.recording = call.recording
+        self.report.metadata = event.metadata
+        self.report.disclosure = event.disclosure
+        self.report.recording_problems = list(call.problems)
+        self.report.pauses = [dict(span) for span in event.pauses]
+        mine = [dict(t) for t in event.transfers if t["requested_by"] == "agent"]
+        self.report.transfer = mine[-1] if mine else None
+        self.report.transfer_requests = [
+            dict(t) for t in event.transfers if t["requested_by"] != "agent"
+        ]
+        self._on_remote_hold(False)
+        if self.report.holds and len(self.report.holds[-1]) == 1:
+            self.report.holds[-1].append(self.report.ended_at)
 
     def _on_remote_hold(self, held: bool) -> None:
         if held and self._remote_hold_since is None:
@@ -427,6 +383,21 @@ class ScriptedCall:
         elif not held and self._remote_hold_since is not None:
             self.report.remote_holds.append([self._remote_hold_since, time.time()])
             self._remote_hold_since = None
+
+
+def _transferred(event: CallEnded) -> dict[str, Any]:
+    """A call made or taken for the peer's transfer request, as the report lists it."""
+    call = event.call
+    return {
+        "call_id": call.sip_call_id,
+        "direction": call.direction.value,
+        "remote_uri": call.remote_uri,
+        "answered_at": call.answered_at,
+        "recording": call.recording,
+        "metadata": event.metadata,
+        "disclosure": event.disclosure,
+        "recording_problems": list(call.problems),
+    }
 
 
 def _failure(report: CallReport) -> str:
@@ -437,42 +408,8 @@ def _failure(report: CallReport) -> str:
     return "call failed before any answer"
 
 
-@contextlib.contextmanager
-def engine_session(
-    listen: str, identity_user: str, *, log_level: int = 1
-) -> Iterator[tuple[SipEngine, Phone]]:
-    """A started engine bound to HOST:PORT with one direct-IP account, stopped on exit."""
-    host, port = parse_hostport(listen)
-    engine = SipEngine(EngineConfig(bind_host=host, port=port, log_level=log_level))
-    engine.start()
-    try:
-        phone = Phone(engine)
-        shown = host if host != "0.0.0.0" else "127.0.0.1"
-        phone.add_account(AccountSpec("direct", f"sip:{identity_user}@{shown}:{engine.bound_port}"))
-        yield engine, phone
-    except BaseException as exc:
-        # Frames of a failed operation hold pjsua2 objects; none may outlive libDestroy.
-        traceback.clear_frames(exc.__traceback__)
-        raise
-    finally:
-        engine.stop()
-
-
 def _user_of(uri: str) -> str:
     """The user part of a SIP URI or name-addr, lower-cased; '' when it has none."""
     inner = uri[uri.find("<") + 1 : uri.rfind(">")] if "<" in uri else uri
     rest = inner.split(":", 1)[-1]
     return rest.split("@", 1)[0].lower() if "@" in rest else ""
-
-
-def parse_hostport(text: str) -> tuple[str, int]:
-    """Split HOST:PORT, with a clear error for anything else."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise SipError(f"expected HOST:PORT such as 127.0.0.1:5062, not {text!r}")
-    return host, int(port)
-
-
-def resolve_path(text: str | None) -> Path | None:
-    """An absolute path for a CLI argument, or None."""
-    return None if text is None else Path(text).expanduser().resolve()

@@ -7,15 +7,11 @@ from typing import Any
 
 from softphone.app.accountsession import (
     ACCOUNT_NAME,
-    AccountPlan,
     AccountUsageError,
-    account_session,
     choose_account,
-    password_for,
-    plan_account,
     registration_failure,
 )
-from softphone.app.headless import engine_session
+from softphone.app.root import PhoneConfig, open_stack
 from softphone.config.resolve import Settings
 from softphone.sip.engine import SipEngine
 from softphone.sip.phone import AccountSpec, Phone
@@ -47,7 +43,8 @@ def check_registration(
 ) -> RegistrationReport:
     """Register `aor` at `registrar`, then remove the binding; never keeps the password."""
     report = RegistrationReport(registrar, aor)
-    with engine_session(bind, "register-check") as (engine, phone):
+    with open_stack(PhoneConfig(listen=bind, identity_user="register-check")) as stack:
+        engine, phone = stack.engine, stack.phone
         phone.add_account(
             AccountSpec("registrar", aor, registrar=registrar, username=username, password=password)
         )
@@ -78,21 +75,29 @@ def register_policy_account(
     assert account is not None  # choose_account raises for an unknown name
     if account.registrar is None:
         raise AccountUsageError(f"account {name} has no registrar: it makes direct IP calls")
-    plan = plan_account(account, settings.policy.security, bind, log_level=log_level)
-    return check_account_registration(plan, timeout=timeout)
+    config = PhoneConfig(
+        listen=bind,
+        account=account,
+        security=settings.policy.security,
+        log_level=log_level,
+        register_timeout=None,  # the round below follows the registration itself
+    )
+    return check_account_registration(config, timeout=timeout)
 
 
-def check_account_registration(plan: AccountPlan, *, timeout: float) -> RegistrationReport:
+def check_account_registration(config: PhoneConfig, *, timeout: float) -> RegistrationReport:
     """Register a policy account (password from the OS keyring), then remove the binding."""
-    account = plan.account
-    assert account.registrar is not None
+    account = config.account
+    assert account is not None and account.registrar is not None
     report = RegistrationReport(
         account.registrar,
         account.address_of_record or "",
         account=account.name,
         transport=account.transport,
     )
-    with account_session(plan, password_for(account), register_timeout=None) as (engine, phone):
+    with open_stack(config) as stack:
+        engine, phone, plan = stack.engine, stack.phone, stack.plan
+        assert plan is not None
         report.aor = phone.account_uri(ACCOUNT_NAME)
         first = _round(engine, phone, ACCOUNT_NAME, report, timeout)
         if not report.registered:

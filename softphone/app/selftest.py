@@ -21,8 +21,9 @@ from typing import Any, TextIO
 import numpy as np
 import soundfile as sf
 
-from softphone.app.headless import Audio, CallFailedError, ScriptedCall, Timetable, engine_session
+from softphone.app.headless import CallFailedError, ScriptedCall, Timetable
 from softphone.app.peerproc import CustomerPeer, PeerError
+from softphone.app.root import Audio, PhoneConfig, open_softphone
 from softphone.app.selftestverdicts import (
     AGENT_HZ,
     CUSTOMER_HZ,
@@ -89,18 +90,19 @@ def _call(tmp: Path, excerpt: Excerpt, plan: Plan, progress: Progress) -> Eviden
     capture = CaptureSink(max_frames=int(60 * RATE / FRAME_SAMPLES))
     with CustomerPeer(_peer_args(tmp), tmp) as peer:
         progress(f"the customer peer listens on 127.0.0.1:{peer.port}; calling it")
-        with engine_session("127.0.0.1:0", "selftest") as (engine, phone):
-            setup = prepare_setup(spec=excerpt, recordings=tmp / "recordings", agent="selftest")
-            if setup.disclosure is None or setup.store is None:
-                raise CallFailedError("; ".join(setup.problems))
-            seconds = setup.disclosure.duration_s
-            timetable = Timetable(
-                holds=plan.hold_times(seconds), hangup_after=plan.hangup_after(seconds)
-            )
-            audio = Audio(ToneSource(AGENT_HZ), capture)
-            runner = ScriptedCall(engine, phone, audio, timetable, setup, progress=progress)
+        setup = prepare_setup(spec=excerpt, recordings=tmp / "recordings", agent="selftest")
+        if setup.disclosure is None or setup.store is None:
+            raise CallFailedError("; ".join(setup.problems))
+        seconds = setup.disclosure.duration_s
+        timetable = Timetable(
+            holds=plan.hold_times(seconds), hangup_after=plan.hangup_after(seconds)
+        )
+        audio = Audio(ToneSource(AGENT_HZ), capture)
+        config = PhoneConfig(identity_user="selftest")
+        with open_softphone(config, setup, audio) as softphone:
+            runner = ScriptedCall(softphone, timetable, agent="selftest", progress=progress)
             report = runner.place(peer.uri_for("customer"))
-            pcm = setup.disclosure.pcm
+        pcm = setup.disclosure.pcm
         peer.finish()
         reinvites = peer.named("reinvite")
     heard, heard_rate = read_mono(tmp / "customer-heard.wav")

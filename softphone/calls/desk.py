@@ -28,6 +28,7 @@ from softphone.calls.snapshot import (
     CallSnapshot,
     DeskError,
     DeskEvent,
+    DeviceChanged,
     DigitReceived,
     DisclosureState,
     ProblemRaised,
@@ -35,6 +36,7 @@ from softphone.calls.snapshot import (
     ReinviteRefused,
     UnknownCallError,
 )
+from softphone.media.deviceevents import DeviceEvent, needs_attention
 from softphone.vocabulary import events as ev
 from softphone.vocabulary.events import CallDirection, CallState, DtmfMethod, SipError
 
@@ -236,6 +238,12 @@ class Desk:
                 self._phone.hangup(call_id)
             except SipError as exc:
                 log.warning("call %d: cannot hang up at shutdown: %s", call_id, exc)
+
+    def device_changed(self, event: DeviceEvent) -> None:
+        """Pass on what an audio device did; one the agent must act on is a problem too."""
+        self._emit(DeviceChanged(event))
+        if needs_attention(event):
+            self._emit(ProblemRaised(None, event.message))
 
     # --- inside -----------------------------------------------------------------------------
 

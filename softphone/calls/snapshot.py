@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from softphone.media.deviceevents import DeviceEvent
 from softphone.vocabulary import events
 from softphone.vocabulary.events import CallDirection, CallState
 
@@ -131,6 +132,18 @@ class ProblemRaised(DeskEvent):
 
     call_id: int | None
     text: str
+
+
+@dataclass(frozen=True)
+class DeviceChanged(DeskEvent):
+    """An audio device was lost, switched, restored, unavailable, plugged in or out."""
+
+    device: DeviceEvent
+
+    @property
+    def message(self) -> str:
+        """The words for the agent."""
+        return self.device.message
 
 
 class DeskError(ValueError):

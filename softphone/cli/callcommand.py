@@ -17,26 +17,22 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from softphone.app.accountsession import RegistrationFailedError, call_failure, choose_account
-from softphone.app.accountsession import phone_session as open_phone
-from softphone.app.headless import Audio, CallFailedError, CallReport, ScriptedCall, Timetable
-from softphone.app.headless import resolve_path as absolute
+from softphone.app.headless import CallFailedError, CallReport, ScriptedCall, Timetable, calls_for
 from softphone.app.reporttext import call_text
+from softphone.app.root import PhoneConfig, open_audio, open_softphone, recording_setup
 from softphone.calls.pause import PauseRefusal, reason_refusal
 from softphone.calls.session import SessionSetup
-from softphone.calls.setup import prepare_setup
 from softphone.calls.transferattempt import TRANSFERRED
 from softphone.cli.cliout import print_json, say
+from softphone.cli.cliout import resolve_path as absolute
 from softphone.config.checks import SIP_URI, InvalidValueError
 from softphone.config.filechecks import writable_directory_problem
 from softphone.config.locations import default_recordings_dir
 from softphone.config.resolve import LOCKED, Settings
-from softphone.media.sinks import NullSink, WavFileSink
-from softphone.media.sources import open_source, parse_source_spec
 from softphone.recordings.access import make_folders
 from softphone.recordings.metadata import MetadataError, read_metadata
 from softphone.vocabulary import exitcodes
 from softphone.vocabulary.events import SipError
-from softphone.vocabulary.frames import FrameSink, FrameSource
 
 
 class UsageError(ValueError):
@@ -103,47 +99,17 @@ def checked_pauses(pauses: Sequence[Pause], settings: Settings) -> tuple[Pause, 
     return tuple(ordered)
 
 
-def open_audio(args: argparse.Namespace, settings: Settings) -> Audio:
-    """The microphone and speaker that --mic and --speaker name."""
-    spec = parse_source_spec(args.mic)
-    mic_dev: FrameSource | None = None
-    speaker_dev: FrameSink | None = None
-    if spec.kind == "device" or args.speaker == "device":
-        from softphone.media.device import open_device_audio  # noqa: PLC0415 - needs PortAudio
-
-        mic_dev, speaker_dev = open_device_audio(
-            spec.kind == "device",
-            args.speaker == "device",
-            input_name=settings.audio.input_device or None,
-            output_name=settings.audio.output_device or None,
-        )
-    mic = mic_dev or open_source(spec)
-    if speaker_dev is not None:
-        speaker = speaker_dev
-    elif args.speaker in ("null", "none"):
-        speaker = NullSink()
-    else:
-        speaker = WavFileSink(args.speaker)
-    return Audio(mic=mic, speaker=speaker)
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Place (`call`) or take (`answer`) one call and follow the timetable; the exit code."""
+    """Place (`call`) or take (`answer`) calls and follow the timetable; the exit code."""
     pauses = checked_pauses(args.pause, settings)  # before anything is changed or dialled
     transfer = transfer_spec(args.transfer)  # bad input is refused before anything starts
     account = choose_account(settings, args.account)
     recordings = recordings_dir(args.recordings, settings)
+    agent = getpass.getuser()
     # Before anything that can fail (devices, network): every start recovers what an
     # interrupted run left behind. Problems found here are said now, as log warnings.
-    setup = prepare_setup(
-        spec=settings.disclosure_in_force(),
-        recordings=recordings,
-        agent=getpass.getuser(),
-        retention_days=settings.policy.recording.retention_days,
-        group=settings.policy.recording.group,
-        pause_requires_reason=settings.policy.recording.pause_requires_reason,
-    )
-    audio = open_audio(args, settings)
+    setup = recording_setup(settings, recordings, agent)
+    audio = open_audio(args.mic, args.speaker, settings)
     plan = Timetable(
         holds=tuple(args.hold),
         pauses=pauses,
@@ -156,20 +122,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     answering = args.command == "answer"
     listen = args.listen if answering else args.bind
-    session = open_phone(
-        account,
-        settings.policy.security,
-        listen,
+    config = PhoneConfig(
+        listen=listen,
+        account=account,
+        security=settings.policy.security,
         log_level=args.sip_log_level,
         cert=absolute(args.tls_cert),
         key=absolute(args.tls_key),
         answering=answering,
+        allow_incoming_transfers=settings.policy.calls.allow_incoming_transfer,
     )
+    screen = calls_for(account.user if account else None)
     codes: list[int] = []
     try:
-        with session as (engine, phone, account_plan):
-            phone.allow_incoming_transfers(settings.policy.calls.allow_incoming_transfer)
-            runner = ScriptedCall(engine, phone, audio, plan, setup)
+        # One call at a time: any other call is refused busy while one is in progress.
+        with open_softphone(config, setup, audio, max_calls=1, screen=screen) as softphone:
+            runner = ScriptedCall(softphone, plan, agent=agent)
+            account_plan = softphone.stack.plan
 
             def attempt(action: Callable[[], object]) -> tuple[int, str | None]:
                 """Run one call; its status and, if it failed, the one line that says why."""
@@ -182,29 +151,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     failure = str(exc)
                     if account_plan is not None and report.error is None and report.status_code:
                         failure = call_failure(
-                            engine, account_plan, report.status_code, report.reason
+                            softphone.engine, account_plan, report.status_code, report.reason
                         )
                     failed = isinstance(exc, CallFailedError)
                     return (exitcodes.FAILED if failed else exitcodes.BAD_INPUT), failure
                 return exitcodes.OK, None
 
             if not answering:
-                status, failure = attempt(lambda: runner.place(phone.dial_uri(args.uri)))
+                status, failure = attempt(lambda: runner.place(softphone.dial_uri(args.uri)))
                 codes.append(_conclude(runner.report, status, failure, args, setup))
             else:
-                print(f"listening on {listen.rsplit(':', 1)[0]}:{engine.bound_port}", flush=True)
-                user = account.user if account else None
-                codes = _take_calls(runner, attempt, args, setup, user)
+                print(f"listening on {listen.rsplit(':', 1)[0]}:{softphone.bound_port}", flush=True)
+                codes = _take_calls(runner, attempt, args, setup)
     except RegistrationFailedError as exc:
         say(str(exc))
         if args.json:
             print_json({"direction": args.command, "error": str(exc)})
         return exitcodes.FAILED
-    finally:
-        audio.speaker.close()
-        close_mic = getattr(audio.mic, "close", None)  # a headset microphone has a stream
-        if callable(close_mic):
-            close_mic()
     return _worst(codes)
 
 
@@ -213,7 +176,6 @@ def _take_calls(
     attempt: Callable[[Callable[[], object]], tuple[int, str | None]],
     args: argparse.Namespace,
     setup: SessionSetup,
-    user: str | None,
 ) -> list[int]:
     """`answer`: take `--calls` calls in turn (0: until SIGINT or SIGTERM); each one's code.
 
@@ -225,7 +187,7 @@ def _take_calls(
     wait: float | None = None if wanted == 0 else args.wait
     with _sigterm_interrupts():
         while wanted == 0 or len(codes) < wanted:
-            status, failure = attempt(lambda: runner.take(wait, user=user))
+            status, failure = attempt(lambda: runner.take(wait))
             interrupted = status == exitcodes.INTERRUPTED
             if interrupted and wanted == 0:
                 if runner.report.answered_at is None:

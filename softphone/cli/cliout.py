@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from softphone.vocabulary import exitcodes
@@ -60,3 +61,8 @@ def _drop_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def resolve_path(text: str | None) -> Path | None:
+    """An absolute path for a CLI argument, or None."""
+    return None if text is None else Path(text).expanduser().resolve()

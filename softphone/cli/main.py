@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from softphone.app.headless import resolve_path
 from softphone.app.registercheck import (
     RegistrationReport,
     check_registration,
@@ -20,7 +19,7 @@ from softphone.app.registercheck import (
 from softphone.app.reporttext import registration_text
 from softphone.calls.pause import reason_refusal
 from softphone.cli import callcommand
-from softphone.cli.cliout import configure_logging, guarded, print_json, say
+from softphone.cli.cliout import configure_logging, guarded, print_json, resolve_path, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
 from softphone.config.policy import load_effective_policy

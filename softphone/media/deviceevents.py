@@ -111,6 +111,12 @@ Listener = Callable[[DeviceEvent], None]
 _WARNINGS = (DeviceLost, DeviceUnavailable)
 
 
+def needs_attention(event: DeviceEvent) -> bool:
+    """Whether the agent must act: a device lost or unavailable, or nothing left to use."""
+    no_device = isinstance(event, DeviceSwitched) and event.device is None
+    return isinstance(event, _WARNINGS) or no_device
+
+
 class DeviceEvents:
     """A bounded queue of device events plus listeners; publish from any thread."""
 
@@ -126,9 +132,7 @@ class DeviceEvents:
 
     def publish(self, event: DeviceEvent) -> None:
         """Queue the event, log it for people, and tell the listeners. Never from real-time code."""
-        level = logging.WARNING if isinstance(event, _WARNINGS) else logging.INFO
-        if isinstance(event, DeviceSwitched) and event.device is None:
-            level = logging.WARNING
+        level = logging.WARNING if needs_attention(event) else logging.INFO
         log.log(level, "%s", event.message)
         self._queue.append(event)
         with self._lock:

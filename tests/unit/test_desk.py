@@ -10,11 +10,14 @@ from softphone.calls.snapshot import (
     CallEnded,
     CallRefused,
     DeskError,
+    DeviceChanged,
     DigitReceived,
     DisclosureState,
+    ProblemRaised,
     ReinviteRefused,
     UnknownCallError,
 )
+from softphone.media.deviceevents import DeviceLost, DevicesChanged, Role
 from softphone.vocabulary.events import CallState, DtmfMethod, DtmfReceived, ReinviteKind
 from tests.unit.test_desk_properties import Harness
 
@@ -162,3 +165,15 @@ def test_an_ended_call_leaves_its_evidence_in_the_event(desk: Harness) -> None:
     assert ended.disclosure is not None and ended.disclosure["completed"] is True
     assert [(p["reason"], p["by"]) for p in ended.pauses] == [("card number", "agent7")]
     assert ended.transfers == ()
+
+
+def test_a_device_event_reaches_the_client_and_a_lost_one_is_a_problem(desk: Harness) -> None:
+    events: list[object] = []
+    desk.desk.subscribe(events.append)
+    desk.desk.device_changed(DevicesChanged(added=("USB headset",), removed=()))
+    desk.desk.device_changed(DeviceLost(Role.MICROPHONE, "USB headset", "unplugged"))
+    changed = [e for e in events if isinstance(e, DeviceChanged)]
+    assert [type(e.device) for e in changed] == [DevicesChanged, DeviceLost]
+    assert changed[1].message == "microphone 'USB headset' stopped working (unplugged)"
+    problems = [e for e in events if isinstance(e, ProblemRaised)]
+    assert [(p.call_id, p.text) for p in problems] == [(None, changed[1].message)]

@@ -10,7 +10,7 @@ import json
 import sys
 import threading
 
-from softphone.app.headless import engine_session
+from softphone.app.root import PhoneConfig, open_stack
 from softphone.sip.engine import WrongThreadError
 from softphone.vocabulary.events import CallState, CallStateChanged, Event
 
@@ -19,7 +19,8 @@ def main(uri: str) -> int:
     """Place a call to `uri`, poke the phone from another thread, then hold, resume, hang up."""
     result: dict[str, object] = {}
     states: list[str] = []
-    with engine_session("127.0.0.1:0", "threads") as (engine, phone):
+    with open_stack(PhoneConfig(identity_user="threads")) as stack:
+        engine, phone = stack.engine, stack.phone
 
         def record(event: Event) -> None:
             if isinstance(event, CallStateChanged):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from softphone.app.headless import engine_session
+from softphone.app.root import PhoneConfig, open_stack
 from softphone.calls.pause import PauseError
 from softphone.calls.session import CallSession, start_session
 from softphone.calls.setup import prepare_setup
@@ -41,7 +41,8 @@ def main(policy_path: str, uri: str) -> int:
     policy = load_policy(Path(policy_path))
     refusals: list[dict[str, Any]] = []
     checkpoints: dict[str, Any] = {}
-    with engine_session("127.0.0.1:0", "agent") as (engine, phone):
+    with open_stack(PhoneConfig(identity_user="agent")) as stack:
+        engine, phone = stack.engine, stack.phone
         setup = prepare_setup(
             spec=policy.disclosure.for_language(policy.disclosure.default_language),
             recordings=policy.recording.directory,
