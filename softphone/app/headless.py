@@ -17,8 +17,8 @@ from softphone.calls.pause import PauseError
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.sip.engine import EngineConfig, SipEngine
 from softphone.sip.phone import AccountSpec, Phone
-from softphone.sip.transfer import TRANSFER_TIMEOUT_S
 from softphone.vocabulary.events import (
+    TRANSFER_TIMEOUT_S,
     CallDirection,
     CallState,
     CallStateChanged,
