@@ -29,8 +29,8 @@ from softphone.calls.snapshot import (
     DisclosureState,
     ReinviteRefused,
 )
-from softphone.sip.transfer import TRANSFER_TIMEOUT_S
 from softphone.vocabulary.events import (
+    TRANSFER_TIMEOUT_S,
     CallDirection,
     CallState,
     DtmfMethod,

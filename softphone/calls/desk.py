@@ -7,6 +7,11 @@ call is refused with 486 Busy Here. Commands check their call's state before the
 anything and raise a `DeskError` naming the call and the cause. Every change is published as an
 immutable `CallSnapshot`; an ended call leaves the desk (history is the store's job). Everything
 runs on the main thread: the engine dispatches its events there, and `tick` is called there.
+
+Transfers go through the desk's `TransferTracker` (calls/transfer.py), which `handle` feeds each
+event after the call's session took it: blind (`transfer`), or attended (`consult`, then
+`complete_transfer`). A call the phone places or takes for the peer's accepted transfer request
+is a desk call like any other, opened before any other event of it arrives.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from softphone.calls.pause import PauseError
-from softphone.calls.phoneapi import EventPoster, PhoneApi, PortHandle
+from softphone.calls.phoneapi import EventLoop, PhoneApi, PortHandle
 from softphone.calls.session import CallSession, SessionSetup, start_session
 from softphone.calls.snapshot import (
     CallChanged,
@@ -34,11 +39,21 @@ from softphone.calls.snapshot import (
     ProblemRaised,
     RegistrationChanged,
     ReinviteRefused,
+    TransferFinished,
     UnknownCallError,
 )
+from softphone.calls.transfer import TransferTracker
+from softphone.calls.transferattempt import TRANSFERRED
 from softphone.media.deviceevents import DeviceEvent, needs_attention
 from softphone.vocabulary import events as ev
-from softphone.vocabulary.events import CallDirection, CallState, DtmfMethod, SipError
+from softphone.vocabulary.events import (
+    TRANSFER_TIMEOUT_S,
+    CallDirection,
+    CallState,
+    DtmfMethod,
+    SipError,
+    TransferError,
+)
 
 log = logging.getLogger("softphone.calls")
 
@@ -69,7 +84,7 @@ class Desk:
 
     def __init__(
         self,
-        engine: EventPoster,
+        engine: EventLoop,
         phone: PhoneApi,
         setup: SessionSetup,
         audio: tuple[PortHandle, PortHandle],
@@ -85,6 +100,7 @@ class Desk:
         self._calls: dict[int, _Call] = {}
         self._listeners: list[Listener] = []
         self._focus: int | None = None  # the call the agent last dialled, answered or resumed
+        self._transfers = TransferTracker(engine, phone, self._session_of)
 
     # --- what clients see ------------------------------------------------------------------
 
@@ -104,12 +120,8 @@ class Desk:
 
     def dial(self, uri: str, account: str | None = None) -> int:
         """Call `uri`; the call the agent is in is held first. The new call's id."""
-        if len(self._calls) >= self.max_calls:
-            raise DeskError(None, f"the agent has {len(self._calls)} calls, the limit")
-        try:
-            self._phone.check_uri(uri)
-        except SipError as exc:
-            raise DeskError(None, str(exc)) from exc
+        self._below_limit(None)
+        self._check_uri(None, uri)
         left = self._leave_others(keep=None)
         try:
             call_id = self._phone.make_call(uri, account)
@@ -196,6 +208,70 @@ class Desk:
         self._answered(call_id, "send DTMF on")
         self._sip(call_id, "send DTMF", lambda: self._phone.send_dtmf(call_id, digits, method))
 
+    def transfer(self, call_id: int, uri: str, timeout_s: float = TRANSFER_TIMEOUT_S) -> None:
+        """Blind transfer: the call's gate closes, then a REFER asks its other side to call `uri`.
+
+        `TransferFinished` tells the outcome; a transferred call is hung up and leaves the desk,
+        one that failed (refused, a failure told, none within `timeout_s`) is the agent's again.
+        """
+        call = self._transferable(call_id)
+        self._check_uri(call_id, uri)
+        self._transfer(call_id, lambda: self._transfers.blind(call.session, uri, timeout_s))
+        self._publish(call)
+
+    def consult(self, call_id: int, uri: str) -> int:
+        """Hold an answered call for a consult (its gate closed first), then call `uri`.
+
+        Returns the consult call's id: a desk call like any other (disclosure, recording).
+        """
+        call = self._answered(call_id, "consult on")
+        session = call.session
+        if session.gate.facts.consulting:
+            raise DeskError(call_id, "the agent is already consulting on it")
+        if self._transfers.in_flight(call_id):
+            raise DeskError(call_id, "cannot consult on it: a transfer of it is under way")
+        self._below_limit(call_id)
+        self._check_uri(call_id, uri)
+        left = self._leave_others(keep=call_id)
+        hold = not session.gate.facts.hold_requested
+        session.set_consulting(True)  # the gate closes before the hold is sent
+        try:
+            if hold:
+                session.hold()
+            consult_id = self._phone.make_call(uri)
+        except SipError as exc:
+            session.set_consulting(False)
+            if hold and session.gate.facts.hold_requested:
+                with contextlib.suppress(SipError):  # it ended meanwhile
+                    session.resume()
+            self._take_back(left)
+            self._publish(call)
+            raise DeskError(call_id, f"cannot consult {uri}: {exc}") from exc
+        self._publish(call)
+        consult = self._open(consult_id, CallDirection.OUTBOUND, CallState.CALLING)
+        self._publish(consult)
+        self._focus = consult_id
+        return consult_id
+
+    def complete_transfer(
+        self, call_id: int, consult_id: int, timeout_s: float = TRANSFER_TIMEOUT_S
+    ) -> None:
+        """Attended transfer: the other side of `call_id` takes over the call `consult_id`.
+
+        Both calls' gates close, then a REFER with Replaces goes on `call_id`; when it succeeded
+        both calls are hung up, else both are the agent's again (`call_id` still held).
+        """
+        call = self._transferable(call_id)
+        if consult_id == call_id:
+            raise DeskError(call_id, "cannot transfer a call to itself")
+        consult = self._transferable(consult_id)
+        self._transfer(
+            call_id,
+            lambda: self._transfers.attended(call.session, consult.session, timeout_s),
+        )
+        self._publish(call)
+        self._publish(consult)
+
     # --- the engine's events and the loop ---------------------------------------------------
 
     def handle(self, event: ev.Event) -> None:
@@ -206,11 +282,18 @@ class Desk:
         if isinstance(event, ev.RegistrationChanged):
             self._emit(RegistrationChanged(event))
             return
+        if isinstance(event, ev.TransferredCallStarted):
+            self._adopt(event)
+            return
+        if isinstance(event, ev.TransferEnded):
+            self._transfer_ended(event)
+            return
         call = self._calls.get(getattr(event, "call_id", -1))
         if call is None:
             return
         answered = call.session.answered_at is not None
         call.session.handle(event)
+        self._transfers.handle(event)  # after the session: it finds the call's facts updated
         if isinstance(event, ev.DtmfReceived):
             self._emit(DigitReceived(event.call_id, event.digit, event.method))
         elif isinstance(event, ev.ReinviteAnswered) and event.refused:
@@ -278,6 +361,36 @@ class Desk:
         call.session.local_uri = event.local_uri
         self._publish(call)
 
+    def _adopt(self, event: ev.TransferredCallStarted) -> None:
+        """The phone placed or took a call for the peer's accepted transfer request: open it.
+
+        The agent follows the request: if they were on the asked call, the new one has the focus.
+        """
+        inbound = event.direction is CallDirection.INBOUND
+        state = CallState.CONNECTING if inbound else CallState.CALLING  # pjsua answers Replaces
+        call = self._open(event.call_id, event.direction, state)
+        call.session.remote_uri = event.remote_uri
+        if self._focus in (None, event.from_call_id) or self._focus not in self._calls:
+            self._focus = event.call_id
+        self._transfers.handle(event)
+        self._publish(call)
+
+    def _transfer_ended(self, event: ev.TransferEnded) -> None:
+        self._emit(
+            TransferFinished(
+                event.call_id,
+                event.kind,
+                event.to,
+                event.result,
+                event.status_code,
+                event.reason,
+                event.requested_by,
+            )
+        )
+        call = self._calls.get(event.call_id)
+        if call is not None:
+            self._publish(call)  # its gate may be back, its microphone too
+
     def _open(self, call_id: int, direction: CallDirection, state: CallState) -> _Call:
         session = start_session(
             self._engine, self._phone, call_id, direction, setup=self._setup, audio=self._audio
@@ -336,6 +449,8 @@ class Desk:
             session = call.session
             if call_id == keep or session.answered_at is None or _agent_holds(session):
                 continue
+            if _handed_on(session):  # transferred: the agent is hanging it up
+                continue
             session.set_other_call(True)  # closes this call's gate before its hold is sent
             try:
                 session.hold()
@@ -361,6 +476,34 @@ class Desk:
             c is not but and c.session.answered_at is not None and not _agent_holds(c.session)
             for c in self._calls.values()
         )
+
+    def _session_of(self, call_id: int) -> CallSession | None:
+        call = self._calls.get(call_id)
+        return None if call is None else call.session
+
+    def _below_limit(self, call_id: int | None) -> None:
+        if len(self._calls) >= self.max_calls:
+            raise DeskError(call_id, f"the agent has {len(self._calls)} calls, the limit")
+
+    def _check_uri(self, call_id: int | None, uri: str) -> None:
+        try:
+            self._phone.check_uri(uri)
+        except SipError as exc:
+            raise DeskError(call_id, str(exc)) from exc
+
+    def _transferable(self, call_id: int) -> _Call:
+        call = self._answered(call_id, "transfer")
+        if self._transfers.in_flight(call_id):
+            raise DeskError(call_id, "cannot transfer it: a transfer of it is already under way")
+        return call
+
+    def _transfer(self, call_id: int, start: Callable[[], object]) -> None:
+        """Start a transfer; one whose REFER cannot go was given back (and kept as failed)."""
+        try:
+            start()
+        except SipError as exc:
+            cause = exc.cause if isinstance(exc, TransferError) else str(exc)
+            raise DeskError(call_id, f"cannot transfer it: {cause}") from exc
 
     def _get(self, call_id: int) -> _Call:
         call = self._calls.get(call_id)
@@ -420,6 +563,7 @@ class Desk:
             local_uri=s.local_uri,
             local_hold=_agent_holds(s),
             remote_hold=gate.facts.remote_hold,
+            transferring=gate.facts.transferring,
             muted=s.muted,
             privacy_paused=gate.facts.privacy_paused,
             recording_open=gate.is_open,
@@ -437,6 +581,10 @@ class Desk:
 def _agent_holds(session: CallSession) -> bool:
     facts = session.gate.facts
     return facts.hold_requested or facts.other_call_active or facts.consulting
+
+
+def _handed_on(session: CallSession) -> bool:
+    return any(attempt.result == TRANSFERRED for attempt in session.outcome.transfers)
 
 
 def _disclosure_state(session: CallSession) -> DisclosureState:

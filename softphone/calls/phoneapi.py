@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from softphone.vocabulary.events import DtmfMethod, Event
+from softphone.vocabulary.events import TRANSFER_TIMEOUT_S, DtmfMethod, Event
 from softphone.vocabulary.frames import FrameSink, FrameSource, TickSink
 
 PortHandle = Any
@@ -16,6 +17,14 @@ class EventPoster(Protocol):
 
     def post(self, event: Event) -> None:
         """Queue an event; safe from any thread."""
+        ...
+
+
+class EventLoop(EventPoster, Protocol):
+    """The main thread's loop as the call model uses it: its events and its timers."""
+
+    def call_later(self, delay_s: float, action: Callable[[], None]) -> None:
+        """Run `action` on the main thread once `delay_s` has passed."""
         ...
 
 
@@ -80,6 +89,20 @@ class PhoneApi(Protocol):
 
     def send_dtmf(self, call_id: int, digits: str, method: DtmfMethod) -> None:
         """Send DTMF digits."""
+        ...
+
+    def transfer(self, call_id: int, uri: str, *, timeout_s: float = TRANSFER_TIMEOUT_S) -> None:
+        """Blind transfer: REFER the customer's side to `uri`; `TransferProgress` follows.
+
+        Raises `TransferError` when the REFER cannot go; a final `TransferProgress` (408) is
+        posted when no outcome came within `timeout_s`.
+        """
+        ...
+
+    def transfer_replaces(
+        self, call_id: int, consult_call_id: int, *, timeout_s: float = TRANSFER_TIMEOUT_S
+    ) -> None:
+        """Attended transfer: REFER with Replaces, so the consulted party takes the customer."""
         ...
 
     def local_uri(self, call_id: int) -> str:

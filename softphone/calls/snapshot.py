@@ -31,6 +31,7 @@ class CallSnapshot:
     local_uri: str
     local_hold: bool  # the agent holds the call (hold, another call, a consult)
     remote_hold: bool  # the customer's side holds it
+    transferring: bool  # a transfer of the call awaits its outcome (the agent is leaving it)
     muted: bool
     privacy_paused: bool  # the agent paused the recording for privacy (the call goes on)
     recording_open: bool  # the gate is open: both parties are being recorded now
@@ -120,6 +121,23 @@ class ReinviteRefused(DeskEvent):
 
 
 @dataclass(frozen=True)
+class TransferFinished(DeskEvent):
+    """A transfer of a call has its outcome: "transferred", "failed" or "unknown".
+
+    Published for the agent's transfers and for the peer's requests the policy let through; a
+    call whose transfer ended "unknown" ended first, so its `CallEnded` came before this.
+    """
+
+    call_id: int
+    kind: events.TransferKind
+    to: str  # to whom the call's other party was to be handed
+    result: str
+    status_code: int  # the last SIP status the transferee (or the new call) told
+    reason: str
+    requested_by: str  # "agent" (our REFER) or "peer" (theirs)
+
+
+@dataclass(frozen=True)
 class RegistrationChanged(DeskEvent):
     """An account's registration changed (the engine's event, passed on)."""
 
@@ -147,7 +165,11 @@ class DeviceChanged(DeskEvent):
 
 
 class DeskError(ValueError):
-    """A desk command that cannot be carried out; nothing was changed."""
+    """A desk command that cannot be carried out; nothing was changed.
+
+    A transfer whose REFER could not be sent is the one trace left: the call's evidence keeps
+    the failed attempt, as it keeps every attempt.
+    """
 
     def __init__(self, call_id: int | None, cause: str) -> None:
         self.call_id = call_id

@@ -15,13 +15,13 @@ from softphone.calls.transfer import Transfers
 from softphone.calls.transferattempt import TransferAttempt
 from softphone.sip.engine import SipEngine
 from softphone.sip.phone import AudioPort, Phone
-from softphone.sip.transfer import TransferError
 from softphone.vocabulary.events import (
     CallDirection,
     CallState,
     CallStateChanged,
     Event,
     IncomingCall,
+    TransferError,
     TransferredCallStarted,
 )
 

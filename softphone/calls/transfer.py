@@ -10,6 +10,9 @@ call is held while consulting, then REFER with Replaces makes the consulted part
 
 The peer's own requests are decided in the SIP layer by the policy; an accepted one closes the
 asked call's gate the same way, and its outcome is the new call's: answered, or not.
+
+The tracker is fed the engine's events by its owner (the desk), after the calls' own sessions
+took them, so that a session exists before the tracker looks for it.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from softphone.calls.gate import GateReason
+from softphone.calls.phoneapi import EventLoop, PhoneApi
 from softphone.calls.session import CallSession
 from softphone.calls.transferattempt import (
     DECLINED,
@@ -27,15 +32,14 @@ from softphone.calls.transferattempt import (
     UNKNOWN,
     TransferAttempt,
 )
-from softphone.sip.engine import SipEngine
-from softphone.sip.phone import Phone
-from softphone.sip.transfer import TRANSFER_TIMEOUT_S, TransferError
 from softphone.vocabulary.events import (
+    TRANSFER_TIMEOUT_S,
     CallState,
     CallStateChanged,
     Event,
     SipError,
     TransferEnded,
+    TransferError,
     TransferKind,
     TransferProgress,
     TransferredCallStarted,
@@ -45,7 +49,7 @@ from softphone.vocabulary.events import (
 log = logging.getLogger("softphone.calls")
 
 Lookup = Callable[[int], CallSession | None]
-"""Finds the session of a call id (the switchboard's, or a scripted call's)."""
+"""Finds the session of a call id (the desk's, or a scripted call's)."""
 
 NOT_ALLOWED = "transfers requested by the other side are not allowed by the policy"
 FOLLOW_BOUND_S = 1.0
@@ -60,15 +64,22 @@ class _Legs:
     hang_up: bool = True  # the agent ends the legs on success (pjsua ends a replaced call)
 
 
-class Transfers:
+class EventSource(EventLoop, Protocol):
+    """An event loop that hands every event it dispatches to its subscribers (the engine)."""
+
+    def subscribe(self, handler: Callable[[Event], None]) -> object:
+        """Deliver every event to `handler` from now on, on the main thread."""
+        ...
+
+
+class TransferTracker:
     """Starts the agent's transfers, follows the peer's, and records every outcome."""
 
-    def __init__(self, engine: SipEngine, phone: Phone, sessions: Lookup) -> None:
+    def __init__(self, engine: EventLoop, phone: PhoneApi, sessions: Lookup) -> None:
         self.engine, self.phone, self._sessions = engine, phone, sessions
         self._pending: dict[int, _Legs] = {}  # the call whose REFER is out -> its legs
         self._asked: dict[int, _Legs] = {}  # a call the peer asked to move -> its leg
         self._followed: dict[int, int] = {}  # a call made for the peer's request -> the asked
-        engine.subscribe(self._on_event)
 
     # --- the agent's transfers -------------------------------------------------------------
 
@@ -124,7 +135,8 @@ class Transfers:
 
     # --- events ----------------------------------------------------------------------------
 
-    def _on_event(self, event: Event) -> None:
+    def handle(self, event: Event) -> None:
+        """Take an engine event, once the sessions of its call have taken it."""
         if isinstance(event, TransferProgress):
             self._on_progress(event)
         elif isinstance(event, TransferRequested):
@@ -217,6 +229,18 @@ class Transfers:
                     attempt.requested_by,
                 )
             )
+
+
+class Transfers(TransferTracker):
+    """A tracker that subscribes itself to the engine: the scripted call's (app/scriptedtransfer).
+
+    It must be created after the subscriber that opens the sessions, so that it sees each event
+    after them.
+    """
+
+    def __init__(self, engine: EventSource, phone: PhoneApi, sessions: Lookup) -> None:
+        super().__init__(engine, phone, sessions)
+        engine.subscribe(self.handle)
 
 
 def _replaces(event: TransferRequested) -> bool:

@@ -28,9 +28,8 @@ from softphone.config.problems import PolicyError
 from softphone.config.resolve import Settings, resolve
 from softphone.media.errors import AudioFileError
 from softphone.recordings import commands as recordings_commands
-from softphone.sip.transfer import TRANSFER_TIMEOUT_S
 from softphone.vocabulary import exitcodes
-from softphone.vocabulary.events import DtmfMethod, SipError
+from softphone.vocabulary.events import TRANSFER_TIMEOUT_S, DtmfMethod, SipError
 
 log = logging.getLogger("softphone")
 

@@ -13,8 +13,9 @@ from softphone.sip.engine import SipEngine
 from softphone.sip.ports import FramePort
 from softphone.sip.security import SrtpMode, transport_uri
 from softphone.sip.tlsconfig import apply_srtp
-from softphone.sip.transfer import TRANSFER_TIMEOUT_S, CallTransfers
+from softphone.sip.transfer import CallTransfers
 from softphone.vocabulary.events import (
+    TRANSFER_TIMEOUT_S,
     CallDirection,
     CallState,
     CallStateChanged,

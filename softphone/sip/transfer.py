@@ -20,28 +20,17 @@ import pjsua2 as pj
 from softphone.sip.call import SipAccount, SipCall
 from softphone.sip.engine import SipEngine
 from softphone.vocabulary.events import (
+    TRANSFER_TIMEOUT_S,
     CallState,
     CallStateChanged,
     Event,
-    SipError,
+    TransferError,
     TransferProgress,
 )
 
 log = logging.getLogger("softphone.sip")
 
-TRANSFER_TIMEOUT_S = 30.0
-"""How long a transfer may wait for its outcome: the target has rung for long enough by then."""
-
 TIMED_OUT = 408  # the status posted when the bound passes (SIP's Request Timeout)
-
-
-class TransferError(SipError):
-    """A transfer could not be started; the message names the call and the cause."""
-
-    def __init__(self, call_id: int, cause: str) -> None:
-        super().__init__(f"cannot transfer call {call_id}: {cause}")
-        self.call_id = call_id
-        self.cause = cause
 
 
 class CallTransfers:

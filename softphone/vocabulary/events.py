@@ -166,6 +166,19 @@ class RecorderFailed(Event):
     reason: str
 
 
+TRANSFER_TIMEOUT_S = 30.0
+"""How long a transfer may wait for its outcome: the target has rung for long enough by then."""
+
+
+class TransferError(SipError):
+    """A transfer could not be started; the message names the call and the cause."""
+
+    def __init__(self, call_id: int, cause: str) -> None:
+        super().__init__(f"cannot transfer call {call_id}: {cause}")
+        self.call_id = call_id
+        self.cause = cause
+
+
 class TransferKind(enum.Enum):
     """How a call is handed on: straight to an address, or to a party consulted first."""
 

@@ -1,20 +1,25 @@
 """A PhoneApi without a network, for unit tests of the call model: the test plays the peer.
 
 The fake keeps, per call, the truth the real phone would learn from SIP: who holds, which media
-stream is current and whether it was created while a hold stood. Commands of the desk change
-only what the agent wants; the peer's side (answers, refusals, its own holds, hang-ups) happens
-when a test calls the `peer_*` methods. Events are queued like the engine's and handed to the
-desk by `deliver`, on the test's thread, as the engine dispatches them on the main thread.
+stream is current and whether it was created while a hold stood, whether our REFER awaits its
+outcome and whether a call is being placed for the peer's transfer request. Commands of the desk
+change only what the agent wants; the peer's side (answers, refusals, its own holds, hang-ups,
+NOTIFYs, its own REFERs) happens when a test calls the `peer_*` methods. Events are queued like
+the engine's and handed to the desk by `deliver`, on the test's thread, as the engine dispatches
+them on the main thread; timers run when the test lets the fake clock `advance`.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from softphone.vocabulary.events import (
+    TRANSFER_TIMEOUT_S,
+    CallDirection,
     CallState,
     CallStateChanged,
     DtmfMethod,
@@ -26,6 +31,10 @@ from softphone.vocabulary.events import (
     ReinviteKind,
     RemoteHoldOffered,
     SipError,
+    TransferError,
+    TransferProgress,
+    TransferredCallStarted,
+    TransferRequested,
 )
 from softphone.vocabulary.frames import FrameSink, FrameSource, TickSink
 
@@ -60,6 +69,9 @@ class FakeCall:
     mic_cuts: set[str] = field(default_factory=set)
     feeds: list[FakePort] = field(default_factory=list)
     rtp: int = 0
+    refer: int | None = None  # the serial of our REFER that awaits its outcome
+    following: int | None = None  # the call placed (or taken) for the peer's accepted request
+    placed_for: int | None = None  # the call whose peer asked for this one, until it is settled
 
     @property
     def media(self) -> MediaStatus:
@@ -83,14 +95,28 @@ class FakeCall:
 
 
 class FakeEngine:
-    """An EventPoster that queues events for `FakePhone.deliver`."""
+    """An EventLoop that queues events for `FakePhone.deliver`, with timers on a fake clock."""
 
     def __init__(self) -> None:
         self.queue: deque[Event] = deque()
+        self.now = 0.0
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
 
     def post(self, event: Event) -> None:
         """Queue an event, as the engine does from any thread."""
         self.queue.append(event)
+
+    def call_later(self, delay_s: float, action: Callable[[], None]) -> None:
+        """Run `action` once the fake clock has advanced by `delay_s`."""
+        heapq.heappush(self._timers, (self.now + delay_s, next(self._order), action))
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass: every timer due by then runs, in the order it is due."""
+        self.now += seconds
+        while self._timers and self._timers[0][0] <= self.now:
+            _, _, action = heapq.heappop(self._timers)
+            action()
 
 
 class FakePhone:
@@ -101,8 +127,11 @@ class FakePhone:
         self.calls: dict[int, FakeCall] = {}
         self.ports: list[FakePort] = []
         self.sent: list[tuple[str, int]] = []  # (SIP action, call id), in order
+        self.accept_transfers = False  # the policy for the peer's transfer requests
+        self.refer_error: str | None = None  # the next REFER cannot be sent, for this reason
         self._ids = itertools.count(1)
         self._streams = itertools.count(1)
+        self._refers = itertools.count(1)
 
     # --- the test's side: deliver events, play the peer -----------------------------------
 
@@ -161,6 +190,57 @@ class FakePhone:
         call = self.calls.get(call_id)
         if call is not None and call.state is not CallState.DISCONNECTED:
             self._disconnect(call, 200 if call.state is CallState.CONFIRMED else 487)
+
+    def peer_notifies(self, call_id: int, status: int, reason: str = "") -> None:
+        """The transferee tells how our REFER goes: its answer, then NOTIFYs; >= 200 is final."""
+        call = self.calls[call_id]
+        if call.refer is None:
+            return  # nothing is awaited: the report is dropped, as the phone drops it
+        final = status >= 200
+        if final:
+            call.refer = None
+        self.engine.post(TransferProgress(call_id, status, reason, final))
+
+    def peer_refers(self, call_id: int, target: str, *, reachable: bool = True) -> int | None:
+        """The customer's side sends a REFER; the policy answers 202 or 603 at once.
+
+        Accepted, the phone calls `target` for it (None when it cannot: nothing is placed).
+        Returns the new call's id.
+        """
+        call = self.calls[call_id]
+        if call.state is not CallState.CONFIRMED:
+            return None
+        accepted = self.accept_transfers
+        self.engine.post(TransferRequested(call_id, target, accepted, 202 if accepted else 603))
+        if not accepted or not reachable:
+            return None
+        new = self._new(inbound=False)
+        self._follow(call, new, target)
+        self.sent.append(("INVITE", new.call_id))
+        self.engine.post(self._state(new, 0, ""))
+        return new.call_id
+
+    def peer_replaces(self, call_id: int) -> int | None:
+        """A third party sends an INVITE that replaces the call; accepted, pjsua answers it.
+
+        The new call is answered and the replaced one ends, both by the phone itself; declined,
+        it is refused with 603 and nothing else changes. Returns the new call's id.
+        """
+        call = self.calls[call_id]
+        if call.state is not CallState.CONFIRMED:
+            return None
+        accepted = self.accept_transfers
+        source = "sip:colleague@peer"
+        status = 200 if accepted else 603
+        self.engine.post(TransferRequested(call_id, source, accepted, status, replaces=True))
+        if not accepted:
+            return None
+        new = self._new(inbound=True)
+        self._follow(call, new, source)
+        self.sent.append(("200", new.call_id))
+        self._confirm(new)
+        self._disconnect(call, 200)
+        return new.call_id
 
     def bridge_ticks(self, count: int) -> None:
         """The conference bridge's clock: sources sent to a fed call give up frames."""
@@ -252,6 +332,28 @@ class FakePhone:
         self._live(call_id)
         self.sent.append((f"DTMF {digits}", call_id))
 
+    def transfer(self, call_id: int, uri: str, *, timeout_s: float = TRANSFER_TIMEOUT_S) -> None:
+        call = self._transferable(call_id)
+        if not uri.startswith("sip:") or " " in uri:
+            raise TransferError(call_id, f"{uri!r} is not a SIP URI such as sip:user@host")
+        self._refer(call, "REFER", timeout_s)
+
+    def transfer_replaces(
+        self, call_id: int, consult_call_id: int, *, timeout_s: float = TRANSFER_TIMEOUT_S
+    ) -> None:
+        call = self._transferable(call_id)
+        if consult_call_id == call_id:
+            raise TransferError(call_id, "a call cannot replace itself")
+        consult = self.calls.get(consult_call_id)
+        if consult is None or consult.state is not CallState.CONFIRMED:
+            why = f"the consult call {consult_call_id} is not in conversation"
+            raise TransferError(call_id, why)
+        self._refer(call, "REFER with Replaces", timeout_s)
+
+    def allow_incoming_transfers(self, allowed: bool) -> None:
+        """The policy: follow the peer's REFER or Replaces, or decline them with 603."""
+        self.accept_transfers = allowed
+
     def local_uri(self, call_id: int) -> str:
         return "sip:agent@here"
 
@@ -318,6 +420,45 @@ class FakePhone:
             raise SipError(f"call {call_id} has ended")
         return call
 
+    def _transferable(self, call_id: int) -> FakeCall:
+        call = self.calls.get(call_id)
+        if call is None:
+            raise TransferError(call_id, "there is no such call")
+        if call.state is not CallState.CONFIRMED:
+            raise TransferError(call_id, "it is not in conversation (not answered, or ended)")
+        if call.refer is not None:
+            raise TransferError(call_id, "a transfer of it is already under way")
+        return call
+
+    def _refer(self, call: FakeCall, what: str, timeout_s: float) -> None:
+        """Send the REFER, with the phone's bound on its outcome."""
+        if self.refer_error is not None:
+            error, self.refer_error = self.refer_error, None
+            raise TransferError(call.call_id, f"the REFER could not be sent: {error}")
+        serial = next(self._refers)
+        call.refer = serial
+        self.sent.append((what, call.call_id))
+        self.engine.call_later(timeout_s, lambda: self._expire(call, serial, timeout_s))
+
+    def _expire(self, call: FakeCall, serial: int, timeout_s: float) -> None:
+        if call.refer != serial:
+            return
+        call.refer = None
+        reason = f"no outcome from the transferee within {timeout_s:g} s"
+        self.engine.post(TransferProgress(call.call_id, 408, reason, final=True))
+
+    def _follow(self, asked: FakeCall, new: FakeCall, remote: str) -> None:
+        """The phone made `new` for the peer's request on `asked`; it is announced first."""
+        asked.following, new.placed_for = new.call_id, asked.call_id
+        direction = CallDirection.INBOUND if new.inbound else CallDirection.OUTBOUND
+        self.engine.post(TransferredCallStarted(new.call_id, asked.call_id, direction, remote))
+
+    def _settle_request(self, call: FakeCall) -> None:
+        """A call made for the peer's request was answered or ended: the request is settled."""
+        if call.placed_for is not None:
+            self.calls[call.placed_for].following = None
+            call.placed_for = None
+
     def _state(self, call: FakeCall, code: int, reason: str) -> CallStateChanged:
         sip_call_id = f"fake-{call.call_id}@peer"
         return CallStateChanged(
@@ -326,6 +467,7 @@ class FakePhone:
 
     def _confirm(self, call: FakeCall) -> None:
         call.state = CallState.CONFIRMED
+        self._settle_request(call)
         self._new_stream(call)
         self.engine.post(self._state(call, 200, "OK"))
         self._media(call)
@@ -333,6 +475,8 @@ class FakePhone:
     def _disconnect(self, call: FakeCall, code: int) -> None:
         call.state = CallState.DISCONNECTED
         call.reinvite = None
+        call.refer = None  # the phone forgets a REFER of an ended call
+        self._settle_request(call)
         self.engine.post(self._state(call, code, "ended"))
 
     def _signal(self, call: FakeCall) -> None:
