@@ -163,7 +163,10 @@ class Desk:
         self._publish(call)
 
     def resume(self, call_id: int) -> None:
-        """Take a held call back; the call the agent is in is held first (switching calls)."""
+        """Take a held call back; the call the agent is in is held first (switching calls).
+
+        A call held for a consult is taken back the same way: the consult call is then held.
+        """
         call = self._answered(call_id, "resume")
         facts = call.session.gate.facts
         if not facts.hold_requested:
@@ -171,6 +174,8 @@ class Desk:
         self._leave_others(keep=call_id)
         if facts.other_call_active:
             call.session.set_other_call(False)
+        if facts.consulting:  # the agent is back with the customer; the consult call waits
+            call.session.set_consulting(False)
         self._sip(call_id, "resume", call.session.resume)
         self._focus = call_id
         self._publish(call)

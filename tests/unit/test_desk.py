@@ -494,3 +494,19 @@ def test_an_accepted_replaces_brings_an_answered_call_in_place_of_the_old(desk: 
     assert ended.call.call_id == asked
     [call] = desk.desk.calls()
     assert call.call_id == new and call.direction is CallDirection.INBOUND and call.talking
+
+
+def test_resuming_a_call_held_for_a_consult_takes_the_agent_back_from_the_colleague(
+    desk: Harness,
+) -> None:
+    customer, consult = _consulting(desk)
+    desk.desk.resume(customer)
+    back = desk.desk.call(customer)
+    assert not back.local_hold and "agent is consulting" not in back.recording_blockers
+    assert desk.desk.call(consult).local_hold  # the colleague waits now
+    desk.phone.peer_answers_reinvite(consult, accept=True)
+    desk.phone.peer_answers_reinvite(customer, accept=True)
+    desk.phone.deliver(desk.desk.handle)
+    assert [c.call_id for c in desk.desk.calls() if c.talking] == [customer]
+    desk.desk.complete_transfer(customer, consult)  # still possible from here
+    assert desk.phone.sent[-1] == ("REFER with Replaces", customer)
