@@ -367,7 +367,7 @@ class Desk:
         state = CallState.CONNECTING if inbound else CallState.CALLING  # pjsua answers Replaces
         call = self._open(event.call_id, event.direction, state)
         call.session.remote_uri = event.remote_uri
-        if self._focus in (None, event.from_call_id) or self._focus not in self._calls:
+        if self._focus == event.from_call_id or self._focus not in self._calls:
             self._focus = event.call_id
         self._transfers.handle(event)
         self._publish(call)
