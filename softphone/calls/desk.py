@@ -165,7 +165,10 @@ class Desk:
         self._publish(call)
 
     def resume(self, call_id: int) -> None:
-        """Take a held call back; the call the agent is in is held first (switching calls)."""
+        """Take a held call back; the call the agent is in is held first (switching calls).
+
+        A call held for a consult is taken back the same way: the consult call is then held.
+        """
         call = self._answered(call_id, "resume")
         facts = call.session.gate.facts
         if not facts.hold_requested:
@@ -173,6 +176,8 @@ class Desk:
         self._leave_others(keep=call_id)
         if facts.other_call_active:
             call.session.set_other_call(False)
+        if facts.consulting:  # the agent is back with the customer; the consult call waits
+            call.session.set_consulting(False)
         self._sip(call_id, "resume", call.session.resume)
         self._focus = call_id
         self._publish(call)
@@ -370,7 +375,7 @@ class Desk:
         state = CallState.CONNECTING if inbound else CallState.CALLING  # pjsua answers Replaces
         call = self._open(event.call_id, event.direction, state)
         call.session.remote_uri = event.remote_uri
-        if self._focus in (None, event.from_call_id) or self._focus not in self._calls:
+        if self._focus == event.from_call_id or self._focus not in self._calls:
             self._focus = event.call_id
         self._transfers.handle(event)
         self._publish(call)

@@ -34,6 +34,7 @@ from softphone.calls.transferattempt import (
 )
 from softphone.vocabulary.events import (
     TRANSFER_TIMEOUT_S,
+    CallDirection,
     CallState,
     CallStateChanged,
     Event,
@@ -52,6 +53,8 @@ Lookup = Callable[[int], CallSession | None]
 """Finds the session of a call id (the desk's, or a scripted call's)."""
 
 NOT_ALLOWED = "transfers requested by the other side are not allowed by the policy"
+ANOTHER = "another transfer of the call was under way"
+REPLACED = "the call was replaced before the outcome was told"
 FOLLOW_BOUND_S = 1.0
 """pjsua places the call for an accepted request at once; none by then means it could not."""
 
@@ -80,6 +83,7 @@ class TransferTracker:
         self._pending: dict[int, _Legs] = {}  # the call whose REFER is out -> its legs
         self._asked: dict[int, _Legs] = {}  # a call the peer asked to move -> its leg
         self._followed: dict[int, int] = {}  # a call made for the peer's request -> the asked
+        self._unwanted: list[int] = []  # asked calls whose next call made for a REFER goes
 
     # --- the agent's transfers -------------------------------------------------------------
 
@@ -142,8 +146,12 @@ class TransferTracker:
         elif isinstance(event, TransferRequested):
             self._on_requested(event)
         elif isinstance(event, TransferredCallStarted):
-            if event.from_call_id in self._asked:
-                self._followed[event.call_id] = event.from_call_id
+            asked = event.from_call_id
+            if event.direction is CallDirection.OUTBOUND and asked in self._unwanted:
+                self._unwanted.remove(asked)
+                self.phone.hangup(event.call_id)  # made for a request that is not followed
+            elif asked in self._asked:
+                self._followed[event.call_id] = asked
         elif isinstance(event, CallStateChanged):
             self._on_state(event)
 
@@ -180,10 +188,39 @@ class TransferTracker:
                 NOT_ALLOWED,
             )
             return
+        if self.in_flight(event.call_id) and not event.replaces:
+            self._not_following(session, attempt, event)
+            return
         log.info("call %d: following the peer's transfer to %s", event.call_id, event.target)
+        overtaken = self._asked.get(event.call_id)
         self._asked[event.call_id] = _Legs([(session, attempt)], hang_up=not event.replaces)
         session.begin_transfer(attempt, GateReason.TRANSFER_ACCEPTED)
+        if overtaken is not None:  # a Replaces: pjsua ends the call, whatever else was going on
+            for new, asked in list(self._followed.items()):
+                if asked == event.call_id:
+                    del self._followed[new]
+                    self.phone.hangup(new)
+            self._finish(overtaken, UNKNOWN, 0, REPLACED)
         self.engine.call_later(FOLLOW_BOUND_S, lambda: self._not_followed(event.call_id, attempt))
+
+    def _not_following(
+        self, session: CallSession, attempt: TransferAttempt, event: TransferRequested
+    ) -> None:
+        """A REFER while a transfer of the call is under way: one at a time, the first goes on.
+
+        pjsua answered it and calls its target all the same; that call is hung up.
+        """
+        call_id = event.call_id
+        self._unwanted.append(call_id)
+        self.engine.call_later(FOLLOW_BOUND_S, lambda: self._forget_unwanted(call_id))
+        session.begin_transfer(attempt, GateReason.TRANSFER_ACCEPTED)  # already closed
+        self._finish(_Legs([(session, attempt)]), FAILED, event.status_code, ANOTHER)
+        log.warning("call %d: not following the transfer to %s: %s", call_id, event.target, ANOTHER)
+
+    def _forget_unwanted(self, call_id: int) -> None:
+        """No call was made for the request not followed by now: none will be."""
+        if call_id in self._unwanted:
+            self._unwanted.remove(call_id)
 
     def _not_followed(self, call_id: int, attempt: TransferAttempt) -> None:
         """No call was made for an accepted request (an address pjsua cannot call, say)."""

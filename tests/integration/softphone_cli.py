@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -76,6 +78,42 @@ def run_driver(name: str, *args: str, timeout: float = 60.0) -> subprocess.Compl
         stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+@contextmanager
+def background_driver(name: str, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """`python -m tests.integration.drivers.NAME ARGS` in the background, killed if left running."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", f"tests.integration.drivers.{name}", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+
+
+def driver_uri(driver: subprocess.Popen[str], port_file: Path, user: str = "agent") -> str:
+    """The SIP address of a background driver's agent, once it wrote its port to `port_file`."""
+    deadline = time.monotonic() + 15
+    while not port_file.exists() or not port_file.read_text():
+        assert time.monotonic() < deadline and driver.poll() is None, "the agent did not start"
+        time.sleep(0.05)
+    return f"sip:{user}@127.0.0.1:{port_file.read_text()}"
+
+
+def driver_output(driver: subprocess.Popen[str], timeout: float = 60.0) -> Any:
+    """Wait for a background driver to succeed; the JSON value on its last line of stdout."""
+    out, err = driver.communicate(timeout=timeout)
+    assert driver.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
 
 
 class Answering:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,37 +17,19 @@ import numpy.typing as npt
 
 from softphone.media.analysis import read_channels, tone_timeline
 from tests.integration.policies import Compliance
-from tests.integration.softphone_cli import REPO, StartPeer, child_env
+from tests.integration.softphone_cli import (
+    StartPeer,
+    background_driver,
+    driver_output,
+    driver_uri,
+)
 
 A_HZ, A_HELD_HZ, B_HZ = 440.0, 1200.0, 600.0
 A_PEER = ("--play", f"tone:{A_HZ:g}", "--hold-tone", f"tone:{A_HELD_HZ:g}", "--on-hold", "refuse")
 
 
-def _agent(compliance: Compliance, port_file: Path, *mode: str) -> subprocess.Popen[str]:
-    driver = [sys.executable, "-m", "tests.integration.drivers.second_call"]
-    return subprocess.Popen(
-        [*driver, str(compliance.policy), str(port_file), *mode],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-        env=child_env(),
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def _agent_uri(agent: subprocess.Popen[str], port_file: Path) -> str:
-    deadline = time.monotonic() + 15
-    while not port_file.exists() or not port_file.read_text():
-        assert time.monotonic() < deadline and agent.poll() is None, "the agent did not start"
-        time.sleep(0.05)
-    return f"sip:agent@127.0.0.1:{port_file.read_text()}"
-
-
 def _outcomes(agent: subprocess.Popen[str]) -> list[dict[str, Any]]:
-    out, err = agent.communicate(timeout=60)
-    assert agent.returncode == 0, err
-    outcomes = json.loads(out.strip().splitlines()[-1])
+    outcomes = driver_output(agent)
     assert isinstance(outcomes, list)
     return outcomes
 
@@ -83,12 +64,13 @@ def _strangers(customer_a: npt.NDArray[np.float64]) -> list[float]:
 def test_answering_a_second_call_holds_the_first_without_recording_it(
     start_peer: StartPeer, tmp_path: Path, compliance: Compliance
 ) -> None:
-    agent = _agent(compliance, tmp_path / "port", "answer")
-    uri = _agent_uri(agent, tmp_path / "port")
-    start_peer("--call", uri, *A_PEER)
-    time.sleep(3.0)  # A is answered and past its 1.2 s disclosure
-    start_peer("--call", uri, "--play", f"tone:{B_HZ:g}", "--hangup-after", "3.5")
-    outcomes = _outcomes(agent)
+    port = tmp_path / "port"
+    with background_driver("second_call", str(compliance.policy), str(port), "answer") as agent:
+        uri = driver_uri(agent, port)
+        start_peer("--call", uri, *A_PEER)
+        time.sleep(3.0)  # A is answered and past its 1.2 s disclosure
+        start_peer("--call", uri, "--play", f"tone:{B_HZ:g}", "--hangup-after", "3.5")
+        outcomes = _outcomes(agent)
     assert len([o for o in outcomes if o["recording"]]) == 2, outcomes  # each one on its own
     customer_a, metadata = _call_a(outcomes)
     assert _strangers(customer_a) == []
@@ -104,9 +86,11 @@ def test_consulting_before_a_transfer_closes_the_first_calls_gate(
     start_peer: StartPeer, tmp_path: Path, compliance: Compliance
 ) -> None:
     colleague = start_peer("--play", f"tone:{B_HZ:g}", "--hangup-after", "3")
-    agent = _agent(compliance, tmp_path / "port", "consult", colleague.uri_for("colleague"))
-    start_peer("--call", _agent_uri(agent, tmp_path / "port"), *A_PEER)
-    customer_a, metadata = _call_a(_outcomes(agent))
+    port = tmp_path / "port"
+    args = (str(compliance.policy), str(port), "consult", colleague.uri_for("colleague"))
+    with background_driver("second_call", *args) as agent:
+        start_peer("--call", driver_uri(agent, port), *A_PEER)
+        customer_a, metadata = _call_a(_outcomes(agent))
     assert _strangers(customer_a) == []
     reasons = [(g["reason"], g["state"]) for g in metadata["gate"]]
     assert ("consult-started", "closed") in reasons

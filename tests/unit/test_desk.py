@@ -509,3 +509,58 @@ def test_an_accepted_replaces_brings_an_answered_call_in_place_of_the_old(desk: 
     assert ended.call.call_id == asked
     [call] = desk.desk.calls()
     assert call.call_id == new and call.direction is CallDirection.INBOUND and call.talking
+
+
+def test_resuming_a_call_held_for_a_consult_takes_the_agent_back_from_the_colleague(
+    desk: Harness,
+) -> None:
+    customer, consult = _consulting(desk)
+    desk.desk.resume(customer)
+    back = desk.desk.call(customer)
+    assert not back.local_hold and "agent is consulting" not in back.recording_blockers
+    assert desk.desk.call(consult).local_hold  # the colleague waits now
+    desk.phone.peer_answers_reinvite(consult, accept=True)
+    desk.phone.peer_answers_reinvite(customer, accept=True)
+    desk.phone.deliver(desk.desk.handle)
+    assert [c.call_id for c in desk.desk.calls() if c.talking] == [customer]
+    desk.desk.complete_transfer(customer, consult)  # still possible from here
+    assert desk.phone.sent[-1] == ("REFER with Replaces", customer)
+
+
+def test_a_second_refer_while_the_first_is_followed_is_not_followed(desk: Harness) -> None:
+    events: list[object] = []
+    desk.desk.subscribe(events.append)
+    asked = _answered_inbound(desk)
+    desk.phone.allow_incoming_transfers(True)
+    first = desk.phone.peer_refers(asked, TARGET)
+    desk.phone.deliver(desk.desk.handle)
+    second = desk.phone.peer_refers(asked, "sip:desk3@peer")
+    desk.phone.deliver(desk.desk.handle)
+    [refused] = _finished(events)
+    assert (refused.to, refused.result, refused.reason) == (
+        "sip:desk3@peer",
+        "failed",
+        "another transfer of the call was under way",
+    )
+    assert second is not None and ("BYE", second) in desk.phone.sent  # the phone made it anyway
+    assert desk.desk.call(asked).transferring  # the first one goes on
+    assert first is not None
+    desk.phone.peer_answers(first)
+    desk.phone.deliver(desk.desk.handle)
+    assert [f.result for f in _finished(events)] == ["failed", "transferred"]
+    assert [c.call_id for c in desk.desk.calls()] == [first]
+
+
+def test_a_replaces_overtakes_a_refer_being_followed(desk: Harness) -> None:
+    events: list[object] = []
+    desk.desk.subscribe(events.append)
+    asked = _answered_inbound(desk)
+    desk.phone.allow_incoming_transfers(True)
+    placed = desk.phone.peer_refers(asked, TARGET)
+    desk.phone.deliver(desk.desk.handle)
+    new = desk.phone.peer_replaces(asked)
+    desk.phone.deliver(desk.desk.handle)
+    assert placed is not None and ("BYE", placed) in desk.phone.sent
+    results = {(f.to, f.result) for f in _finished(events)}
+    assert results == {(TARGET, "unknown"), ("sip:colleague@peer", "transferred")}
+    assert [c.call_id for c in desk.desk.calls()] == [new]

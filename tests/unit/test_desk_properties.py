@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,15 +18,17 @@ from softphone.calls.snapshot import (
     DeskError,
     DeskEvent,
     DisclosureState,
+    TransferFinished,
 )
 from softphone.media.disclosure import Disclosure
 from softphone.recordings.store import RecordingStore
 from softphone.vocabulary.events import CallState
 from softphone.vocabulary.frames import FRAME_BYTES
-from tests.unit.fakephone import FakeEngine, FakePhone
+from tests.unit.fakephone import FakeCall, FakeEngine, FakePhone
 
 DISCLOSURE_FRAMES = 2
 UNKNOWN_CALL = 999
+TRANSFER_TIMEOUT_S = 5.0  # the bound the harness gives its transfers (time passes in steps)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Harness:
         self.sip_follows_what_the_desk_says()
         self.every_ended_call_has_a_finished_recording_or_a_reason()
         self.ended_calls_leave_the_desk()
+        self.transferred_calls_leave_the_desk()
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -85,6 +89,10 @@ class Harness:
         """A live call (index 0-2, oldest first, wrapping), or one the desk never had (3)."""
         ids = [c.call_id for c in self.desk.calls()]
         return ids[index % len(ids)] if ids and index < 3 else UNKNOWN_CALL
+
+    def _truth(self, which: Callable[[FakeCall], bool]) -> list[int]:
+        """The live calls the desk has, oldest first, that are `which` in truth."""
+        return [c.call_id for c in self.desk.calls() if which(self.phone.calls[c.call_id])]
 
     def _command(self, action: str, index: int, *args: object) -> None:
         """Run a desk command; one it refuses must leave everything as it was."""
@@ -147,6 +155,29 @@ class Harness:
     def dtmf(self, index: int, digits: str) -> None:
         self._command("send_dtmf", index, digits)
 
+    def transfer(self, index: int, valid: bool) -> None:
+        target = "sip:desk2@pbx" if valid else "desk2 at pbx"
+        self._command("transfer", index, target, TRANSFER_TIMEOUT_S)
+
+    def transfer_unsendable(self, index: int) -> None:
+        self.phone.refer_error = "Transport error"
+        self._command("transfer", index, "sip:desk2@pbx", TRANSFER_TIMEOUT_S)
+        self.phone.refer_error = None
+
+    def consult(self, index: int, valid: bool) -> None:
+        self._command("consult", index, "sip:colleague@pbx" if valid else "colleague at pbx")
+
+    def complete_transfer(self, index: int, known: bool) -> None:
+        call_id = self._pick(index)
+        consult_id = self._pick(index + 1) if known else UNKNOWN_CALL
+        before = (self.desk.calls(), list(self.phone.sent))
+        try:
+            self.desk.complete_transfer(call_id, consult_id, TRANSFER_TIMEOUT_S)
+        except DeskError as exc:
+            assert exc.call_id in (call_id, consult_id)
+            assert (self.desk.calls(), self.phone.sent) == before, "complete_transfer half-changed"
+        self._settle()
+
     # --- the peers and the network ----------------------------------------------------------
 
     def call_arrives(self) -> None:
@@ -154,8 +185,9 @@ class Harness:
         self._settle()
 
     def peer_answers(self, index: int) -> None:
-        if (call_id := self._pick(index)) in self.phone.calls:
-            self.phone.peer_answers(call_id)
+        """The callee of one of the outbound calls that ring answers (a consult's, say)."""
+        if calling := self._truth(lambda c: not c.inbound and c.state is CallState.CALLING):
+            self.phone.peer_answers(calling[index % len(calling)])
         self._settle()
 
     def peer_answers_reinvite(self, index: int, accept: bool) -> None:
@@ -177,6 +209,30 @@ class Harness:
         self.phone.bridge_ticks(ticks)
         self._settle()
 
+    def peer_notifies(self, index: int, success: bool) -> None:
+        """The transferee of one of our REFERs tells: 180 (index 3), else 200 or 486."""
+        if referred := self._truth(lambda c: c.refer is not None):
+            status = 180 if index == 3 else 200 if success else 486
+            self.phone.peer_notifies(referred[index % len(referred)], status)
+        self._settle()
+
+    def time_passes(self, seconds: float) -> None:
+        """Timers fire: the phone's bound on a REFER, the bound on following the peer's."""
+        self.engine.advance(seconds)
+        self._settle()
+
+    def peer_refers(self, index: int, allowed: bool, *, reachable: bool = True) -> None:
+        self.phone.allow_incoming_transfers(allowed)
+        if (call_id := self._pick(index)) in self.phone.calls:
+            self.phone.peer_refers(call_id, "sip:desk2@peer", reachable=reachable)
+        self._settle()
+
+    def peer_replaces(self, index: int, allowed: bool) -> None:
+        self.phone.allow_incoming_transfers(allowed)
+        if (call_id := self._pick(index)) in self.phone.calls:
+            self.phone.peer_replaces(call_id)
+        self._settle()
+
     # --- the promises -----------------------------------------------------------------------
 
     def no_gate_open_while_a_closing_condition_holds(self) -> None:
@@ -190,6 +246,9 @@ class Harness:
             assert snap.disclosure is DisclosureState.COMPLETED, snap
             assert not snap.local_hold and not snap.remote_hold, snap
             assert not snap.privacy_paused, f"recording while paused for privacy: {snap}"
+            assert not snap.transferring, f"recording while being transferred: {snap}"
+            assert truth.refer is None, f"recording while our REFER awaits its outcome: {truth}"
+            assert truth.following is None, f"recording while the peer's transfer goes: {truth}"
 
     def at_most_one_call_in_conversation(self) -> None:
         talking = [s.call_id for s in self.desk.calls() if s.talking]
@@ -211,7 +270,16 @@ class Harness:
     def ended_calls_leave_the_desk(self) -> None:
         for snap in self.desk.calls():
             assert self.phone.calls[snap.call_id].state is not CallState.DISCONNECTED, snap
-            assert len(self.desk.calls()) <= self.desk.max_calls
+        # A call the peer's transfer brings may stand beside the one it replaces, until it goes.
+        staying = [s for s in self.desk.calls() if not s.transferring]
+        assert len(staying) <= self.desk.max_calls
+
+    def transferred_calls_leave_the_desk(self) -> None:
+        live = {s.call_id for s in self.desk.calls()}
+        for event in self.events:
+            if isinstance(event, TransferFinished) and event.result == "transferred":
+                assert event.call_id not in live, f"a transferred call stayed: {event}"
+        self.events = [e for e in self.events if not isinstance(e, TransferFinished)]
 
 
 def _assert_accounted(event: CallEnded) -> None:
@@ -246,13 +314,26 @@ STEPS = {
     "peer_holds": lambda h, i, flag: h.peer_holds(i, flag),
     "peer_hangs_up": lambda h, i, flag: h.peer_hangs_up(i),
     "bridge_ticks": lambda h, i, flag: h.bridge_ticks(i + 1),
+    "transfer": lambda h, i, flag: h.transfer(i, flag),
+    "transfer_unsendable": lambda h, i, flag: h.transfer_unsendable(i),
+    "consult": lambda h, i, flag: h.consult(i, flag),
+    "complete_transfer": lambda h, i, flag: h.complete_transfer(i, flag),
+    "peer_notifies": lambda h, i, flag: h.peer_notifies(i, flag),
+    "time_passes": lambda h, i, flag: h.time_passes(i + 1.0),
+    "peer_refers": lambda h, i, flag: h.peer_refers(i, flag),
+    "peer_refers_nowhere": lambda h, i, flag: h.peer_refers(i, True, reachable=False),
+    "peer_replaces": lambda h, i, flag: h.peer_replaces(i, flag),
 }
 Step = tuple[str, int, bool]
-steps = st.tuples(st.sampled_from(sorted(STEPS)), st.integers(0, 3), st.booleans())
+# A transfer needs an answered call and then its outcome: those steps come more often.
+WEIGHTS = {"answer": 3, "peer_answers": 3, "call_arrives": 2, "dial": 2, "transfer": 3,
+           "consult": 2, "complete_transfer": 3, "peer_notifies": 3}  # fmt: skip
+NAMES = [name for name in sorted(STEPS) for _ in range(WEIGHTS.get(name, 1))]
+steps = st.tuples(st.sampled_from(NAMES), st.integers(0, 3), st.booleans())
 
 
 @settings(
-    max_examples=200,
+    max_examples=150,  # about 25 s: closing each recording waits for its writer's last batch
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
