@@ -268,18 +268,6 @@ class TransferTracker:
             )
 
 
-class Transfers(TransferTracker):
-    """A tracker that subscribes itself to the engine: the scripted call's (app/scriptedtransfer).
-
-    It must be created after the subscriber that opens the sessions, so that it sees each event
-    after them.
-    """
-
-    def __init__(self, engine: EventSource, phone: PhoneApi, sessions: Lookup) -> None:
-        super().__init__(engine, phone, sessions)
-        engine.subscribe(self.handle)
-
-
 def _replaces(event: TransferRequested) -> bool:
     return event.replaces or "replaces=" in event.target.lower()
 

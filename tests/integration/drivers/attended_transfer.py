@@ -10,38 +10,10 @@ outcome of each leg's transfer.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-from softphone.app.headless import engine_session
-from softphone.calls.desk import Desk
-from softphone.calls.setup import prepare_setup
-from softphone.config.policy import load_policy
-from softphone.media.sinks import NullSink
-from softphone.media.sources import ToneSource
-from softphone.sip.engine import SipEngine
-from tests.integration.drivers.deskloop import Seen, run_until
-
-
-@contextmanager
-def agent_desk(policy_path: str) -> Iterator[tuple[SipEngine, Desk]]:
-    """The agent's engine and desk, its microphone a 1 kHz tone, its speaker nowhere."""
-    policy = load_policy(Path(policy_path))
-    with engine_session("127.0.0.1:0", "agent") as (engine, phone):
-        setup = prepare_setup(
-            spec=policy.disclosure.for_language(policy.disclosure.default_language),
-            recordings=policy.recording.directory,
-            agent=getpass.getuser(),
-        )
-        mic = phone.create_port("mic", source=ToneSource(1000.0))
-        speaker = phone.create_port("speaker", sink=NullSink())
-        desk = Desk(engine, phone, setup, (mic, speaker))
-        engine.subscribe(desk.handle)
-        yield engine, desk
+from tests.integration.drivers.deskloop import Seen, agent_desk, run_until
 
 
 def main(policy_path: str, customer_uri: str, colleague_uri: str) -> int:

@@ -9,42 +9,17 @@ recording) and, for mute, how long the agent was muted by the wall clock.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from softphone.app.headless import engine_session
 from softphone.calls.desk import Desk
-from softphone.calls.setup import prepare_setup
-from softphone.config.policy import load_policy
-from softphone.media.sinks import NullSink
-from softphone.media.sources import ToneSource
 from softphone.sip.engine import SipEngine
-from tests.integration.drivers.deskloop import Seen, run_until
+from tests.integration.drivers.deskloop import Seen, agent_desk, run_until
 
 AGENT_HZ = 1000.0
 MUTE_S = 1.5
-
-
-@contextmanager
-def agent_desk(policy_path: str) -> Iterator[tuple[SipEngine, Desk]]:
-    """The agent's engine and desk, its microphone a 1 kHz tone, its speaker nowhere."""
-    policy = load_policy(Path(policy_path))
-    with engine_session("127.0.0.1:0", "agent") as (engine, phone):
-        setup = prepare_setup(
-            spec=policy.disclosure.for_language(policy.disclosure.default_language),
-            recordings=policy.recording.directory,
-            agent=getpass.getuser(),
-        )
-        mic = phone.create_port("mic", source=ToneSource(AGENT_HZ))
-        speaker = phone.create_port("speaker", sink=NullSink())
-        desk = Desk(engine, phone, setup, (mic, speaker))
-        engine.subscribe(desk.handle)
-        yield engine, desk
 
 
 def reject(
@@ -79,7 +54,7 @@ def mute(engine: SipEngine, desk: Desk, seen: Seen, uri: str) -> dict[str, objec
 
 def main(policy_path: str, mode: str, *args: str) -> int:
     """Run the mode; prints the JSON object described above."""
-    with agent_desk(policy_path) as (engine, desk):
+    with agent_desk(policy_path, AGENT_HZ) as (engine, desk):
         seen = Seen()
         desk.subscribe(seen)
         result = (

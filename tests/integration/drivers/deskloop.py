@@ -1,12 +1,17 @@
-"""What the drivers share around a desk: a bounded loop that ticks it, and what it published."""
+"""What the drivers share around a desk: the agent's phone, a bounded loop, what it published."""
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from softphone.app.root import Audio, PhoneConfig, open_softphone
 from softphone.calls.desk import Desk
+from softphone.calls.setup import prepare_setup
 from softphone.calls.snapshot import (
     CallChanged,
     CallEnded,
@@ -15,8 +20,25 @@ from softphone.calls.snapshot import (
     DisclosureState,
     TransferFinished,
 )
+from softphone.config.policy import load_policy
+from softphone.media.sinks import NullSink
+from softphone.media.sources import ToneSource
 from softphone.sip.engine import SipEngine
 from softphone.vocabulary.events import CallDirection
+
+
+@contextlib.contextmanager
+def agent_desk(policy_path: str, tone_hz: float = 1000.0) -> Iterator[tuple[SipEngine, Desk]]:
+    """The agent's phone from the composition root: its microphone a tone, its speaker nowhere."""
+    policy = load_policy(Path(policy_path))
+    setup = prepare_setup(
+        spec=policy.disclosure.for_language(policy.disclosure.default_language),
+        recordings=policy.recording.directory,
+        agent=getpass.getuser(),
+    )
+    audio = Audio(ToneSource(tone_hz), NullSink())
+    with open_softphone(PhoneConfig(), setup, audio) as softphone:
+        yield softphone.engine, softphone.desk
 
 
 def run_until(engine: SipEngine, desk: Desk, done: Callable[[], bool], timeout_s: float) -> bool:
