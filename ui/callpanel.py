@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from softphone.calls.snapshot import CallSnapshot
 from ui.buttons import action_button
@@ -33,11 +41,12 @@ class CallPanel(QFrame):
         self.prompt = InlinePrompt(self)
         self.hold = action_button(actions.hold, self, "holdButton")
         self.pause = action_button(actions.pause, self, "pauseButton")
-        self.hold.setMinimumHeight(56)
-        self.pause.setMinimumHeight(56)
+        for prominent in (self.hold, self.pause):
+            prominent.setMinimumHeight(56)
+            prominent.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         big = QHBoxLayout()
         big.setSpacing(10)
-        big.addWidget(self.hold, 2)
+        big.addWidget(self.hold, 1)
         big.addWidget(self.pause, 1)
         small = QGridLayout()
         small.setSpacing(8)
@@ -50,7 +59,9 @@ class CallPanel(QFrame):
             (actions.hang_up, "hangUpButton"),
         ]
         for index, (action, name) in enumerate(buttons):
-            small.addWidget(action_button(action, self, name), index // 3, index % 3)
+            button = action_button(action, self, name)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            small.addWidget(button, index // 3, index % 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(10)

@@ -27,7 +27,7 @@ class RecordingBadge(QFrame):
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
         self.progress.setAccessibleName(self.tr("Disclosure progress"))
-        self.progress.setFormat(self.tr("%p% of the notice played"))
+        self.progress.setTextVisible(False)  # the words say the percentage, on any colour
         layout = QGridLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setHorizontalSpacing(12)
@@ -53,7 +53,8 @@ class RecordingBadge(QFrame):
             return
         self._paint(view.kind.value, view.colour, "#ffffff")
         self.icon.setPixmap(state_icon(view.icon, "#ffffff").pixmap(QSize(ICON_PX, ICON_PX)))
-        self.words.setText(view.words)
+        words = view.words if view.progress is None else f"{view.words} · {view.progress}%"
+        self.words.setText(words)
         self.detail.setText(view.detail)
         self.progress.setVisible(view.progress is not None)
         self.progress.setValue(view.progress or 0)
@@ -67,4 +68,7 @@ class RecordingBadge(QFrame):
         self.setStyleSheet(
             f"#recordingBadge {{ background: {background}; border-radius: 8px; }}"
             f"#recordingBadge QLabel {{ color: {text}; background: transparent; }}"
+            "#recordingBadge QProgressBar { background: rgba(255, 255, 255, 70); border: none;"
+            " border-radius: 3px; max-height: 6px; }"
+            "#recordingBadge QProgressBar::chunk { background: white; border-radius: 3px; }"
         )

@@ -29,7 +29,7 @@ def test_each_state_of_a_call_is_shown_and_read_out(agent: Agent) -> None:
     agent.turn()  # the answer's media is confirmed: the disclosure can play
     rig.play(1)
     badge = agent.window.panel.badge
-    assert _badge(agent)[:2] == ("disclosure", "Disclosure playing")
+    assert _badge(agent)[:2] == ("disclosure", "Disclosure playing · 25%")
     assert badge.progress.isVisible() and badge.progress.value() == 25
     rig.play(4)
     agent.turn()
