@@ -181,6 +181,7 @@ class TransferTracker:
             attempt.finish(DECLINED, event.status_code, NOT_ALLOWED)
             session.outcome.transfers.append(attempt)
             session.end_transfer(attempt)  # nothing changed but the evidence
+            self._announce(session.call_id, attempt)
             log.warning(
                 "declined a transfer request of call %d to %s: %s",
                 event.call_id,
@@ -255,17 +256,21 @@ class TransferTracker:
             attempt.finish(result, status, reason)
             session.end_transfer(attempt)
             log.info("call %d: transfer to %s: %s", session.call_id, attempt.to, result)
-            self.engine.post(
-                TransferEnded(
-                    session.call_id,
-                    attempt.kind,
-                    attempt.to,
-                    attempt.result,
-                    attempt.status,
-                    attempt.reason,
-                    attempt.requested_by,
-                )
+            self._announce(session.call_id, attempt)
+
+    def _announce(self, call_id: int, attempt: TransferAttempt) -> None:
+        """Tell every client the attempt's outcome (the desk publishes it as TransferFinished)."""
+        self.engine.post(
+            TransferEnded(
+                call_id,
+                attempt.kind,
+                attempt.to,
+                attempt.result,
+                attempt.status,
+                attempt.reason,
+                attempt.requested_by,
             )
+        )
 
 
 def _replaces(event: TransferRequested) -> bool:

@@ -434,6 +434,13 @@ def test_the_peers_refer_declined_by_the_policy_leaves_only_evidence(desk: Harne
     assert desk.phone.peer_refers(call_id, TARGET) is None
     desk.phone.deliver(desk.desk.handle)
     assert desk.desk.call(call_id).recording_open and len(desk.desk.calls()) == 1
+    [told] = _finished(events)  # a window can say that the peer's request was declined
+    assert (told.call_id, told.result, told.requested_by, told.to) == (
+        call_id,
+        "declined",
+        "peer",
+        TARGET,
+    )
     desk.phone.peer_hangs_up(call_id)
     desk.phone.deliver(desk.desk.handle)
     [ended] = _ended(events)
