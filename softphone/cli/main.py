@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from softphone.app.hardening import forbid_core_dumps
 from softphone.app.registercheck import (
     RegistrationReport,
     check_registration,
@@ -366,6 +367,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit code is one of `softphone.vocabulary.exitcodes` (docs/admin.md)."""
+
+    forbid_core_dumps()  # before any password or key is read
 
     def command() -> int:
         args = build_parser().parse_args(argv)
