@@ -47,7 +47,7 @@ def _summary(entry: Entry, problems: list[str] | None) -> dict[str, object]:
             "paused_s": round(meta.paused_s, 3),
             "disclosure": meta.disclosure.id,
         }
-    summary["problems"] = entry.problems if problems is None else problems
+    summary["problems"] = [p.text for p in entry.problems] if problems is None else problems
     return summary
 
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     checking = args.recordings_action == "verify"
     failed = 0
     for entry in find_recordings(root):
-        problems = verify(entry) if checking else None
+        problems = [p.text for p in verify(entry)] if checking else None
         failed += bool(problems)
         summary = _summary(entry, problems)
         if args.json:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
             f" ({float(str(summary.get('paused_s', 0.0))):.1f} s)"
             f"  disclosure {summary.get('disclosure', '?')}"
         )
-        problems_found = entry.problems if problems is None else problems
+        problems_found = [p.text for p in entry.problems] if problems is None else problems
         print(line + "".join(f"\n    PROBLEM: {p}" for p in problems_found))
     if checking:
         _say(f"{failed} recording(s) with problems" if failed else "all recordings verified")

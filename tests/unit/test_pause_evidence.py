@@ -110,7 +110,7 @@ def test_verify_flags_a_pause_without_who_and_a_recording_that_opened_during_one
     for folder, pause, problem in cases:
         (tmp_path / folder).mkdir()
         _with_pauses(tmp_path / folder, pause)
-        assert verify(find_recordings(tmp_path / folder)[0]) == [problem], folder
+        assert [p.text for p in verify(find_recordings(tmp_path / folder)[0])] == [problem], folder
 
 
 def test_a_recording_interrupted_while_paused_ends_its_pause_at_the_last_write(
