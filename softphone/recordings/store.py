@@ -144,31 +144,6 @@ class RecordingStore:
             except OSError:
                 continue
 
-    def expire(self, retention_days: int, now: float | None = None) -> list[Path]:
-        """Delete recordings whose call ended more than `retention_days` ago; returns the audio.
-
-        Only finished recordings go (complete, interrupted or failed), audio and metadata
-        together; a recording whose metadata cannot be read is kept and reported, never guessed.
-        """
-        cutoff = (time.time() if now is None else now) - retention_days * 86400
-        removed = []
-        for meta_path in self.own("*.json"):
-            try:
-                metadata = read_metadata(meta_path)
-            except MetadataError as exc:
-                log.warning("kept a recording past retention, its metadata is unreadable: %s", exc)
-                continue
-            ended = metadata.call.ended_at or metadata.call.answered_at
-            finished = metadata.status in ("complete", "interrupted", "failed")
-            if not finished or ended is None or ended >= cutoff:
-                continue
-            audio = meta_path.with_name(metadata.audio.file)
-            audio.unlink(missing_ok=True)
-            meta_path.unlink()
-            removed.append(audio)
-            log.info("deleted %s: older than the %d-day retention", audio, retention_days)
-        return removed
-
     def partials(self) -> list[Path]:
         """Partial recordings left behind by an interrupted run."""
         return list(self.own(f"*{PARTIAL_SUFFIX}"))
