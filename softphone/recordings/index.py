@@ -169,7 +169,7 @@ class LibraryIndex:
         self, db: sqlite3.Connection, rid: str, folder: str, path: Path, info: os.stat_result
     ) -> None:
         try:
-            row = _row(read_metadata(path))
+            row = metadata_row(read_metadata(path))
         except MetadataError as exc:
             row = {"status": "unreadable", "problem": str(exc), "parties": "", "notes": ""}
         row |= {"id": rid, "folder": folder, "mtime_ns": info.st_mtime_ns, "size": info.st_size}
@@ -266,7 +266,7 @@ def _walk(
             pending.extend(Path(e.path) for e in subfolders)
 
 
-def _row(meta: RecordingMetadata) -> dict[str, Any]:
+def metadata_row(meta: RecordingMetadata) -> dict[str, Any]:
     """A recording's metadata as a row of the index."""
     call = meta.call
     notes: Iterable[str] = (

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -50,16 +50,23 @@ def tone_call(uri: str, policy_args: Sequence[str], *options: str, hz: float = 1
             *policy_args, *options]  # fmt: skip
 
 
-def run_softphone(args: Sequence[str], timeout: float = 60.0) -> Finished:
-    """Run `softphone ARGS` to completion with no stdin."""
+def run_softphone(
+    args: Sequence[str],
+    timeout: float = 60.0,
+    *,
+    env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Finished:
+    """Run `softphone ARGS` to completion with no stdin; `env` adds to the environment."""
     proc = subprocess.run(
         [sys.executable, "-m", "softphone.cli", *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=child_env(),
+        env=child_env() | dict(env or {}),
         check=False,
+        preexec_fn=preexec_fn,
     )
     return Finished(proc.returncode, proc.stdout, proc.stderr)
 
