@@ -35,6 +35,7 @@ from softphone.config.schema import AccountPolicy, SecurityPolicy
 from softphone.media.deviceevents import DeviceEvents
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
+from softphone.recordings.retention import RetentionSweeper
 from softphone.sip.engine import EngineConfig, SipEngine
 from softphone.sip.phone import AccountSpec, Phone
 from softphone.vocabulary.frames import FrameSink, FrameSource
@@ -93,10 +94,17 @@ class Stack:
 class Softphone:
     """What a client drives: the desk, and the loop turn that runs it on the main thread."""
 
-    def __init__(self, stack: Stack, desk: Desk, devices: DeviceEvents) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        desk: Desk,
+        devices: DeviceEvents,
+        retention: RetentionSweeper | None = None,
+    ) -> None:
         self.stack = stack
         self.desk = desk
         self._devices = devices
+        self._retention = retention
 
     @property
     def engine(self) -> SipEngine:
@@ -117,11 +125,17 @@ class Softphone:
         self.desk.subscribe(listener)
 
     def turn(self, wait_ms: int = POLL_MS) -> None:
-        """One loop turn: network and device events (each passed to the desk), the desk's timers."""
+        """One loop turn: network and device events (each passed to the desk), the desk's timers.
+
+        Recordings past retention are swept at most once a minute (a few directory reads when
+        nothing is due).
+        """
         self.stack.engine.poll(wait_ms)
         for event in self._devices.drain():
             self.desk.device_changed(event)
         self.desk.tick()
+        if self._retention is not None:
+            self._retention.tick(time.time())
 
     def run_until(self, done: Callable[[], bool], timeout_s: float) -> bool:
         """Turn the loop until `done()` or `timeout_s` passes; whether `done()` came true."""
@@ -191,7 +205,7 @@ def open_softphone(
                 stack.engine, stack.phone, setup, (mic, speaker), max_calls=max_calls, screen=screen
             )
             unsubscribe = stack.engine.subscribe(desk.handle)
-            softphone = Softphone(stack, desk, audio.devices)
+            softphone = Softphone(stack, desk, audio.devices, setup.retention)
             try:
                 yield softphone
             finally:

@@ -295,7 +295,7 @@ def _evidence_check(path: Path) -> Check:
         f"disclosure {meta['disclosure']['id']}, {meta['disclosure']['rtp_packets_sent']} RTP "
         f"packets, {len(meta['gate'])} gate transitions, {len(meta['holds'])} holds"
     )
-    return Check(name, not problems, "; ".join(problems) or detail)
+    return Check(name, not problems, "; ".join(p.text for p in problems) or detail)
 
 
 # --- what the agent heard ---------------------------------------------------------------

@@ -20,6 +20,7 @@ from softphone.media.disclosure import Disclosure, DisclosurePlayback
 from softphone.media.taps import StereoAssembler
 from softphone.recordings.evidence import EvidenceLog
 from softphone.recordings.metadata import GateEntry
+from softphone.recordings.retention import RetentionSweeper
 from softphone.recordings.store import RecordingStore, StoreError
 from softphone.recordings.writer import RecordingError, RecordingWriter
 from softphone.vocabulary.events import (
@@ -50,6 +51,7 @@ class SessionSetup:
     store: RecordingStore | None
     problems: tuple[str, ...] = ()
     pause_requires_reason: bool = False  # the admin policy's recording.pause_requires_reason
+    retention: RetentionSweeper | None = None  # deletes what is past retention while running
 
 
 @dataclass

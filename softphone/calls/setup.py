@@ -7,11 +7,13 @@ recorded, and the problem is said to the agent and written into the call's repor
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from softphone.calls.session import SessionSetup
 from softphone.media.disclosure import Disclosure, DisclosureSpec, load_disclosure
 from softphone.media.errors import AudioFileError
+from softphone.recordings.retention import RetentionSweeper
 from softphone.recordings.store import RecordingStore, StoreError
 
 log = logging.getLogger("softphone.calls")
@@ -37,6 +39,7 @@ def prepare_setup(
         except AudioFileError as exc:
             problems.append(f"nothing will be recorded: the disclosure cannot be played: {exc}")
     store: RecordingStore | None = None
+    retention: RetentionSweeper | None = None
     if recordings is None:
         problems.append("nothing will be recorded: no recordings directory is configured")
     else:
@@ -45,7 +48,8 @@ def prepare_setup(
             for recovered in store.recover():
                 log.warning("recovered an interrupted recording: %s", recovered)
             if retention_days is not None:
-                store.expire(retention_days)
+                retention = RetentionSweeper(store.root, retention_days)
+                retention.sweep(time.time())
         except StoreError as exc:
             problems.append(f"nothing will be recorded: {exc}")
     for problem in problems:
@@ -56,4 +60,5 @@ def prepare_setup(
         store=store,
         problems=tuple(problems),
         pause_requires_reason=pause_requires_reason,
+        retention=retention,
     )

@@ -19,7 +19,7 @@ from softphone.app.registercheck import (
 )
 from softphone.app.reporttext import registration_text
 from softphone.calls.pause import reason_refusal
-from softphone.cli import callcommand
+from softphone.cli import auditcommand, callcommand, recordingscommand
 from softphone.cli.cliout import configure_logging, guarded, print_json, resolve_path, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
@@ -28,7 +28,6 @@ from softphone.config.preferences import load_preferences
 from softphone.config.problems import PolicyError
 from softphone.config.resolve import Settings, resolve
 from softphone.media.errors import AudioFileError
-from softphone.recordings import commands as recordings_commands
 from softphone.vocabulary import exitcodes
 from softphone.vocabulary.events import TRANSFER_TIMEOUT_S, DtmfMethod, SipError
 
@@ -263,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--json", action="store_true", help="print the result as JSON last")
     selftest.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
     config_commands.add_parsers(sub)
-    recordings_commands.add_parser(sub)
+    recordingscommand.add_parser(sub)
+    auditcommand.add_parser(sub)
     return parser
 
 
@@ -334,14 +334,18 @@ def _recordings(args: argparse.Namespace) -> int:
         directory = Path(args.recordings).expanduser().absolute()
     else:
         directory = _settings(args).recording.directory
-    return recordings_commands.run(args, directory)
+    if args.command == auditcommand.COMMAND:
+        return auditcommand.run(args, directory)
+    return recordingscommand.run(
+        args, directory, lambda: _settings(args).policy.recording.retention_days
+    )
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command in ("call", "answer"):
             return callcommand.run(args, _settings(args))
-        if args.command == recordings_commands.COMMAND:
+        if args.command in (recordingscommand.COMMAND, auditcommand.COMMAND):
             return _recordings(args)
         if args.command in config_commands.COMMANDS:
             return config_commands.run(args)

@@ -1,1 +1,1 @@
-"""Recording store: layout, metadata, finalize, recovery."""
+"""Recordings: store, writer, metadata, evidence, audit trail, index, retention, review."""

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from softphone.recordings.audit import AuditEvent
 from softphone.recordings.metadata import (
     AudioFacts,
     CallFacts,
@@ -16,7 +17,7 @@ from softphone.recordings.metadata import (
     RecordingMetadata,
     write_metadata,
 )
-from softphone.recordings.store import RecordingPaths
+from softphone.recordings.store import RecordingPaths, seal
 from softphone.recordings.writer import RecordingWriter
 from softphone.vocabulary.frames import RATE
 
@@ -34,6 +35,11 @@ class EvidenceLog:
             disclosure=DisclosureEvidence(**disclosure),
         )
         self._saved_gate = -1
+        paths.audit(
+            AuditEvent.CREATED,
+            call_id=self.metadata.call.call_id,
+            direction=self.metadata.call.direction,
+        )
 
     def note_hold(
         self, kind: str, held: bool, media_time: float, *, since: float | None = None
@@ -106,7 +112,7 @@ class EvidenceLog:
         meta.errors = list(problems) + ([writer.error] if writer.error else [])
         meta.status = "failed" if writer.error else "complete"
         meta.gate = list(gate)
-        self._write()
+        seal(self.paths, meta, AuditEvent.FINALISED)
 
     def _write(self) -> None:
         write_metadata(self.paths.metadata, self.metadata)

@@ -152,6 +152,11 @@ def read_metadata(path: Path) -> RecordingMetadata:
         raise MetadataError(f"cannot read recording metadata '{path}': {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        if _newer(found):
+            raise MetadataError(
+                f"'{path}' was written by a newer softphone ({found}); this one reads {SCHEMA}: "
+                "read it with an up-to-date softphone (it is kept, not touched)"
+            )
         raise MetadataError(f"'{path}' is not {SCHEMA} metadata (schema: {found!r})")
     try:
         return RecordingMetadata(
@@ -169,3 +174,10 @@ def read_metadata(path: Path) -> RecordingMetadata:
         )
     except (KeyError, TypeError) as exc:
         raise MetadataError(f"'{path}' does not follow {SCHEMA}: {exc}") from exc
+
+
+def _newer(schema: object) -> bool:
+    """Whether `schema` names a later version of this document's schema."""
+    name, _, version = str(schema).rpartition("/")
+    current = SCHEMA.rpartition("/")[2]
+    return name == SCHEMA.rpartition("/")[0] and version.isdigit() and int(version) > int(current)

@@ -6,7 +6,9 @@ and <id> derived from the SIP Call-ID: both sides of one call name it alike. Eac
 folder of their own, so agents who share a workstation (and ROOT) cannot read each other's
 recordings; `access` sets the modes. While a call records, the audio is in
 <name>.partial.raw; a partial file found at start-up belongs to a call that a crash, kill or
-power cut interrupted, and is turned into a playable WAV then.
+power cut interrupted, and is turned into a playable WAV then. A recording's id is its
+metadata's path below ROOT without `.json` (AGENT/YYYY/MM/DD/<name>); the audit trail
+(`audit.py`, ROOT/audit.jsonl) names it so, from its creation to its finalising or recovery.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from softphone.config.filechecks import group_problem, probe_directory
 from softphone.config.tomlfile import current_user
 from softphone.recordings.access import make_folders
+from softphone.recordings.audit import AuditError, AuditEvent, AuditLog
 from softphone.recordings.metadata import (
     AudioFacts,
     CallFacts,
@@ -32,7 +35,7 @@ from softphone.recordings.metadata import (
     read_metadata,
     write_metadata,
 )
-from softphone.recordings.writer import convert_partial
+from softphone.recordings.writer import convert_partial, file_sha256
 from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.recorder")
@@ -51,6 +54,44 @@ class RecordingPaths:
     audio: Path
     partial: Path
     metadata: Path
+    root: Path
+
+    @property
+    def id(self) -> str:
+        """The recording's id, as the audit trail and the commands name it."""
+        return recording_id(self.root, self.metadata)
+
+    def audit(self, event: AuditEvent, **details: object) -> None:
+        """Add `event` to the directory's audit trail; a failure is logged, never raised.
+
+        A call is never stopped for its audit trail: `recordings verify` reports the recording
+        as unknown to the trail instead.
+        """
+        try:
+            AuditLog.of(self.root).append(event, self.id, **details)
+        except AuditError as exc:
+            log.error("the audit trail misses that %s was %s: %s", self.id, event.value, exc)
+
+
+def recording_id(root: Path, metadata: Path) -> str:
+    """The id of the recording whose metadata is `metadata` in the recordings directory `root`."""
+    return metadata.relative_to(root).with_suffix("").as_posix()
+
+
+def seal(paths: RecordingPaths, metadata: RecordingMetadata, event: AuditEvent) -> None:
+    """Write a recording's final metadata and enter both files' SHA-256 in the audit trail.
+
+    From then on `recordings verify` holds the files to these hashes, so rewriting the audio
+    and its hash in the metadata alike no longer passes.
+    """
+    write_metadata(paths.metadata, metadata)
+    paths.audit(
+        event,
+        status=metadata.status,
+        frames=metadata.audio.frames,
+        audio_sha256=metadata.audio.sha256,
+        metadata_sha256=file_sha256(paths.metadata),
+    )
 
 
 class RecordingStore:
@@ -90,6 +131,7 @@ class RecordingStore:
             audio=base.with_suffix(".wav"),
             partial=base.with_name(base.name + PARTIAL_SUFFIX),
             metadata=base.with_suffix(".json"),
+            root=self.root,
         )
 
     def own(self, pattern: str) -> Iterator[Path]:
@@ -101,31 +143,6 @@ class RecordingStore:
                     yield path
             except OSError:
                 continue
-
-    def expire(self, retention_days: int, now: float | None = None) -> list[Path]:
-        """Delete recordings whose call ended more than `retention_days` ago; returns the audio.
-
-        Only finished recordings go (complete, interrupted or failed), audio and metadata
-        together; a recording whose metadata cannot be read is kept and reported, never guessed.
-        """
-        cutoff = (time.time() if now is None else now) - retention_days * 86400
-        removed = []
-        for meta_path in self.own("*.json"):
-            try:
-                metadata = read_metadata(meta_path)
-            except MetadataError as exc:
-                log.warning("kept a recording past retention, its metadata is unreadable: %s", exc)
-                continue
-            ended = metadata.call.ended_at or metadata.call.answered_at
-            finished = metadata.status in ("complete", "interrupted", "failed")
-            if not finished or ended is None or ended >= cutoff:
-                continue
-            audio = meta_path.with_name(metadata.audio.file)
-            audio.unlink(missing_ok=True)
-            meta_path.unlink()
-            removed.append(audio)
-            log.info("deleted %s: older than the %d-day retention", audio, retention_days)
-        return removed
 
     def partials(self) -> list[Path]:
         """Partial recordings left behind by an interrupted run."""
@@ -143,7 +160,10 @@ class RecordingStore:
 
     def _recover_one(self, partial: Path) -> Path:
         base = partial.with_name(partial.name[: -len(PARTIAL_SUFFIX)])
-        meta_path, audio_path = base.with_suffix(".json"), base.with_suffix(".wav")
+        paths = RecordingPaths(
+            base.with_suffix(".wav"), partial, base.with_suffix(".json"), root=self.root
+        )
+        meta_path, audio_path = paths.metadata, paths.audio
         stopped_at = partial.stat().st_mtime
         try:
             metadata = read_metadata(meta_path)
@@ -167,7 +187,7 @@ class RecordingStore:
         for pause in metadata.pauses:
             if pause.end is None:
                 pause.end = stopped_at
-        write_metadata(meta_path, metadata)
+        seal(paths, metadata, AuditEvent.RECOVERED)
         log.warning("recovered the interrupted recording %s", audio_path)
         return meta_path
 

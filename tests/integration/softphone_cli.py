@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,16 +52,23 @@ def tone_call(uri: str, policy_args: Sequence[str], *options: str, hz: float = 1
             *policy_args, *options]  # fmt: skip
 
 
-def run_softphone(args: Sequence[str], timeout: float = 60.0) -> Finished:
-    """Run `softphone ARGS` to completion with no stdin."""
+def run_softphone(
+    args: Sequence[str],
+    timeout: float = 60.0,
+    *,
+    env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Finished:
+    """Run `softphone ARGS` to completion with no stdin; `env` adds to the environment."""
     proc = subprocess.run(
         [sys.executable, "-m", "softphone.cli", *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=child_env(),
+        env=child_env() | dict(env or {}),
         check=False,
+        preexec_fn=preexec_fn,
     )
     return Finished(proc.returncode, proc.stdout, proc.stderr)
 

@@ -31,6 +31,8 @@ import pytest
 import soundfile as sf
 
 from softphone.app.peerproc import CustomerPeer
+from softphone.recordings.metadata import HoldInterval, read_metadata, write_metadata
+from softphone.recordings.retention import set_hold
 from softphone.vocabulary.frames import RATE
 from tests.doccheck import REPO, _example_root, doc_commands
 from tests.integration.policies import DISCLOSURE_HZ, DISCLOSURE_S, write_policy
@@ -327,6 +329,44 @@ def _recordings(sb: Sandbox, command: str) -> None:
         assert ('"disclosure": "d"' if "--json" in command else "disclosure d") in done.stdout
 
 
+DOC_ID = "agent7/2026/11/24/20261124T093112Z-inbound-2ec3815d0c"  # the docs' example id
+DOC_START = 1_795_512_672.0  # 2026-11-24T09:31:12Z
+
+
+def _library(sb: Sandbox, command: str) -> None:
+    """A recording like the docs' example (a customer's number, a hold) under the docs' id."""
+    root = sb.root / "var/lib/softphone/recordings"
+    old = "purge" in command
+    meta = _record(root, "c1", started=1_700_000_000.0 if old else DOC_START)
+    data = read_metadata(meta)
+    data.call.remote_uri = "sip:+31201234567@carrier.example"
+    data.call.answered_at = 1_700_000_000.0 if old else DOC_START
+    data.call.ended_at = data.call.answered_at + 60
+    data.holds = [HoldInterval("local", DOC_START + 5, DOC_START + 8, 0.4)]
+    write_metadata(meta, data)
+    rid = meta.relative_to(root).with_suffix("").as_posix()
+    if command.endswith("--lift"):
+        set_hold(root, meta, "complaint 2026-117")
+    (sb.root / "tmp").mkdir(exist_ok=True)
+    line = command.replace(DOC_ID, rid).replace(" /tmp/", f" {sb.root}/tmp/")
+    done = sb.ok(line.replace("--from 12.5 --to-s 30", "--from 0.2 --to-s 0.6"))  # 1 s of audio
+    expected = {
+        "list": rid,
+        "show": "audit trail (",
+        "export": "exported ",
+        "--reason": "on legal hold (complaint 2026-117)",
+        "--lift": "legal hold lifted",
+        "--dry-run": f"would delete {rid}",
+        "purge": f"deleted {rid}",
+        "verify": "the chain is intact",
+    }
+    word = next((w for w in reversed(command.split()) if w in expected), "")
+    if word == "" and command.endswith("head"):
+        assert len(done.stdout.strip()) == 64, done.stdout
+    else:
+        assert expected[word.strip('"')] in done.stdout, (line, done.stdout)
+
+
 RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
     "bash scripts/setup.sh && .venv/bin/softphone selftest": _runtime_setup,
     "bash scripts/setup.sh --test && bash scripts/test.sh": _ci_runs_it,
@@ -357,6 +397,16 @@ RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
     "softphone recordings list": _recordings,
     "softphone recordings list --json": _recordings,
     "softphone recordings verify": _recordings,
+    "softphone recordings list --since 2026-11-01 --remote 31201234567 --had-hold": _library,
+    f"softphone recordings show {DOC_ID}": _library,
+    f"softphone recordings export {DOC_ID} --to /tmp/call.wav": _library,
+    f"softphone recordings export {DOC_ID} --to /tmp/part.wav --from 12.5 --to-s 30": _library,
+    f'softphone recordings hold {DOC_ID} --reason "complaint 2026-117"': _library,
+    f"softphone recordings hold {DOC_ID} --lift": _library,
+    "softphone recordings purge --dry-run": _library,
+    "softphone recordings purge": _library,
+    "softphone audit verify": _library,
+    "softphone audit head": _library,
 }
 
 

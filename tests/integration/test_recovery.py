@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from softphone.media.analysis import read_channels, tone_duration_s
+from softphone.recordings.audit import AuditLog
 from softphone.recordings.store import PARTIAL_SUFFIX
 from softphone.recordings.writer import file_sha256
 from tests.integration.policies import Compliance
@@ -74,6 +75,11 @@ def test_a_killed_call_is_recovered_playable_and_marked_interrupted(
     # At most the last second is lost: 3 s were recorded before the kill.
     assert audio.shape[0] / rate >= 2.0
     assert tone_duration_s(audio[:, 1], rate, CUSTOMER_HZ) >= 1.9
+    # The audit trail saw it begin and be recovered, and holds it to the recovered files.
+    events = [e.event for e in AuditLog.of(compliance.recordings).entries()]
+    assert events == ["created", "recovered"]
+    checked = run_softphone(["recordings", "verify", "--recordings", str(compliance.recordings)])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def _limit_file_size() -> None:

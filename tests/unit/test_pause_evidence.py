@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from softphone.recordings import commands
+from softphone.cli.main import main
 from softphone.recordings.catalog import find_recordings, verify
 from softphone.recordings.evidence import EvidenceLog
 from softphone.recordings.metadata import GateEntry, PauseInterval, read_metadata, write_metadata
@@ -76,16 +75,19 @@ def _with_pauses(tmp_path: Path, *pauses: PauseInterval) -> Path:
 
 
 def test_recordings_list_counts_the_pauses_and_their_seconds(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the index's folder
+    root = tmp_path / "recordings"
+    root.mkdir()
     _with_pauses(
-        tmp_path,
+        root,
         PauseInterval("card number", "agent7", 20.0, 22.5, 0.5, "agent7"),
         PauseInterval("", "agent7", 30.0, 31.25, 0.9, "agent7"),
     )
     for as_json in (True, False):
-        args = argparse.Namespace(recordings_action="list", json=as_json)
-        assert commands.run(args, tmp_path) == 0
+        argv = ["recordings", "list", "--recordings", str(root)] + ["--json"] * as_json
+        assert main(argv) == 0
         out = capsys.readouterr().out
         if as_json:
             summary = json.loads(out)
@@ -110,7 +112,7 @@ def test_verify_flags_a_pause_without_who_and_a_recording_that_opened_during_one
     for folder, pause, problem in cases:
         (tmp_path / folder).mkdir()
         _with_pauses(tmp_path / folder, pause)
-        assert verify(find_recordings(tmp_path / folder)[0]) == [problem], folder
+        assert [p.text for p in verify(find_recordings(tmp_path / folder)[0])] == [problem], folder
 
 
 def test_a_recording_interrupted_while_paused_ends_its_pause_at_the_last_write(

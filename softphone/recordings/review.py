@@ -1,0 +1,112 @@
+"""What a QA reviewer does with a recording's audio, each audited: export it, or play a part.
+
+Both read the audio through `audiofile.open_audio`, held to the SHA-256 of the metadata and of
+the audit trail's finalised entry. An export is written beside its destination under a
+temporary name, fsynced and renamed, so a full disk leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import soundfile as sf
+
+from softphone.recordings.audiofile import VerifiedAudio, open_audio
+from softphone.recordings.audit import AuditEvent, AuditLog
+from softphone.recordings.catalog import Entry, read_trail
+from softphone.recordings.store import recording_id
+
+
+class ExportError(OSError):
+    """The export could not be written; nothing was left at the destination."""
+
+
+def open_recording(root: Path, entry: Entry) -> VerifiedAudio:
+    """The recording's audio, checked against its metadata and the audit trail."""
+    if entry.metadata is None:
+        raise ValueError("; ".join(p.text for p in entry.problems))
+    sealed = read_trail(AuditLog.of(root)).get(recording_id(root, entry.metadata_path))
+    trail_hash = sealed.sealed.get("audio_sha256") if sealed and sealed.sealed else None
+    return open_audio(entry.audio_path, [entry.metadata.audio.sha256, _text(trail_hash)])
+
+
+def export_recording(
+    root: Path, entry: Entry, target: Path, start_s: float | None, end_s: float | None
+) -> dict[str, Any]:
+    """Write the recording (or the part from `start_s` to `end_s`) to `target` as a WAV.
+
+    The whole call is copied byte for byte; a part is cut on frame boundaries. Returns the
+    audit entry. ValueError for a bad range or an existing target, ExportError when writing
+    fails, AudioIntegrityError when the audio is not what was finalised.
+    """
+    if target.exists():
+        raise ValueError(f"'{target}' exists already; choose another name")
+    if start_s is not None and end_s is not None and end_s <= start_s:
+        raise ValueError(f"--to-s ({end_s:g}) must come after --from ({start_s:g})")
+    audio = open_recording(root, entry)
+    if start_s is None and end_s is None:
+        data = audio.data
+    else:
+        samples, rate = audio.samples(start_s or 0.0, end_s)
+        if samples.shape[0] == 0:
+            raise ValueError(f"the recording has no audio from {start_s or 0.0:g} s on")
+        buffer = io.BytesIO()
+        sf.write(buffer, samples, rate, subtype="PCM_16", format="WAV")
+        data = buffer.getvalue()
+    _write_whole(target, data)
+    return AuditLog.of(root).append(
+        AuditEvent.EXPORTED,
+        recording_id(root, entry.metadata_path),
+        to=str(target),
+        from_s=start_s,
+        to_s=end_s,
+        bytes=len(data),
+    )
+
+
+def note_played(
+    root: Path, metadata: Path, start_s: float, end_s: float, by: str | None = None
+) -> dict[str, Any]:
+    """Enter in the audit trail that a part of a recording was played (the QA player's hook).
+
+    `by` names the reviewer when it is not the account running the player.
+    """
+    details: dict[str, Any] = {"start_s": start_s, "end_s": end_s}
+    if by is not None:
+        details["reviewer"] = by
+    return AuditLog.of(root).append(AuditEvent.PLAYED, recording_id(root, metadata), **details)
+
+
+def _write_whole(target: Path, data: bytes) -> None:
+    """`data` at `target`, or nothing there: temporary file, fsync, rename."""
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise ExportError(f"cannot write to '{target.parent}': {exc.strerror}") from exc
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        os.close(fd)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # closed already when the rename failed
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise ExportError(
+                f"the disk holding '{target}' is full (or its quota reached): the export needs "
+                f"{len(data) / 1e6:.1f} MB; nothing was written"
+            ) from exc
+        raise ExportError(f"cannot write '{target}': {exc.strerror}; nothing was written") from exc
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
