@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QT_TR_NOOP, QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CallActions", text)
 
 
 class CallActions(QObject):
@@ -16,60 +12,102 @@ class CallActions(QObject):
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self._all: list[QAction] = []
-        self.dial = self._make("dial", _tr("Call"), "Ctrl+Return", _tr("Call the number typed"))
-        self.answer = self._make("answer", _tr("Answer"), "F2", _tr("Answer the ringing call"))
-        self.reject = self._make("reject", _tr("Reject"), "F3", _tr("Reject the ringing call"))
-        self.hold = self._make("hold", _tr("Hold"), "F4", _tr("Hold or resume the call"))
+        self._words: dict[QAction, tuple[str, str]] = {}  # the English text and tip
+        self.dial = self._make(
+            "dial", QT_TR_NOOP("Call"), "Ctrl+Return", QT_TR_NOOP("Call the number typed")
+        )
+        self.answer = self._make(
+            "answer", QT_TR_NOOP("Answer"), "F2", QT_TR_NOOP("Answer the ringing call")
+        )
+        self.reject = self._make(
+            "reject", QT_TR_NOOP("Reject"), "F3", QT_TR_NOOP("Reject the ringing call")
+        )
+        self.hold = self._make(
+            "hold", QT_TR_NOOP("Hold"), "F4", QT_TR_NOOP("Hold or resume the call")
+        )
         self.switch = self._make(
-            "switch", _tr("Switch call"), "F5", _tr("Take back the other call (this one is held)")
+            "switch",
+            QT_TR_NOOP("Switch call"),
+            "F5",
+            QT_TR_NOOP("Take back the other call (this one is held)"),
         )
         self.pause = self._make(
-            "pause", _tr("Pause recording"), "F6", _tr("Pause or resume the recording for privacy")
+            "pause",
+            QT_TR_NOOP("Pause recording"),
+            "F6",
+            QT_TR_NOOP("Pause or resume the recording for privacy"),
         )
         self.pause_with_reason = self._make(
             "pauseWithReason",
-            _tr("Pause with reason…"),
+            QT_TR_NOOP("Pause with reason…"),
             "Shift+F6",
-            _tr("Pause the recording and say why"),
+            QT_TR_NOOP("Pause the recording and say why"),
         )
-        self.mute = self._make("mute", _tr("Mute"), "F7", _tr("Mute or unmute your microphone"))
+        self.mute = self._make(
+            "mute", QT_TR_NOOP("Mute"), "F7", QT_TR_NOOP("Mute or unmute your microphone")
+        )
         self.mute.setCheckable(True)
-        self.hang_up = self._make("hangUp", _tr("Hang up"), "F8", _tr("End the call"))
+        self.hang_up = self._make("hangUp", QT_TR_NOOP("Hang up"), "F8", QT_TR_NOOP("End the call"))
         self.transfer = self._make(
-            "transfer", _tr("Transfer…"), "F9", _tr("Hand the call on (blind transfer)")
+            "transfer",
+            QT_TR_NOOP("Transfer…"),
+            "F9",
+            QT_TR_NOOP("Hand the call on (blind transfer)"),
         )
         self.consult = self._make(
-            "consult", _tr("Consult…"), "Shift+F9", _tr("Hold the call and call a colleague")
+            "consult",
+            QT_TR_NOOP("Consult…"),
+            "Shift+F9",
+            QT_TR_NOOP("Hold the call and call a colleague"),
         )
         self.complete = self._make(
             "complete",
-            _tr("Complete transfer"),
+            QT_TR_NOOP("Complete transfer"),
             "Ctrl+F9",
-            _tr("Join the customer with the colleague consulted"),
+            QT_TR_NOOP("Join the customer with the colleague consulted"),
         )
         self.focus_dial = self._make(
-            "focusDial", _tr("Dial field"), "Ctrl+L", _tr("Go to the dial field")
+            "focusDial", QT_TR_NOOP("Dial field"), "Ctrl+L", QT_TR_NOOP("Go to the dial field")
         )
         self.focus_calls = self._make(
-            "focusCalls", _tr("Calls"), "Ctrl+J", _tr("Go to the list of calls")
+            "focusCalls", QT_TR_NOOP("Calls"), "Ctrl+J", QT_TR_NOOP("Go to the list of calls")
         )
         self.focus_recent = self._make(
-            "focusRecent", _tr("Recent"), "Ctrl+E", _tr("Go to the recent numbers")
+            "focusRecent", QT_TR_NOOP("Recent"), "Ctrl+E", QT_TR_NOOP("Go to the recent numbers")
         )
         self.focus_history = self._make(
-            "focusHistory", _tr("History"), "Ctrl+Y", _tr("Go to the call history")
+            "focusHistory", QT_TR_NOOP("History"), "Ctrl+Y", QT_TR_NOOP("Go to the call history")
         )
-        self.help = self._make("help", _tr("Help"), "F1", _tr("Show or hide these shortcuts"))
+        self.help = self._make(
+            "help", QT_TR_NOOP("Help"), "F1", QT_TR_NOOP("Show or hide these shortcuts")
+        )
+        self.settings = self._make(
+            "settings", QT_TR_NOOP("Settings…"), "Ctrl+,", QT_TR_NOOP("Devices and preferences")
+        )
+        self.retranslate()
 
     def all(self) -> list[QAction]:
         """Every action, in the order the help lists them."""
         return list(self._all)
 
-    def _make(self, name: str, text: str, keys: str, tip: str) -> QAction:
-        action = QAction(text, self)
+    def retranslate(self) -> None:
+        """Give every action its words in the language now installed."""
+        for action, (text, tip) in self._words.items():
+            action.setText(self.tr(text))
+            action.setToolTip(self.tr(tip))
+            action.setStatusTip(self.tr(tip))
+
+    def event(self, event: QEvent) -> bool:
+        """A new language (the window hands the event on to its children, this one too)."""
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        return super().event(event)
+
+    def _make(self, name: str, text: object, keys: str, tip: object) -> QAction:
+        """An action with the English `text` and `tip` (QT_TR_NOOP's), shown translated."""
+        action = QAction(self)
         action.setObjectName(name)
         action.setShortcut(QKeySequence(keys))
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
+        self._words[action] = (str(text), str(tip))
         self._all.append(action)
         return action
