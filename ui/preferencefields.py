@@ -16,10 +16,6 @@ from softphone.config.schema import PreferenceValue
 LOCK_PX = 18
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PreferenceFields", text)
-
-
 @dataclass
 class Field:
     """A preference's row: its editor, how to read it back, and whether the admin locked it."""
@@ -70,7 +66,15 @@ def _field(key: str, row: QWidget, editor: QWidget, read: Callable[[], Preferenc
 
 def lock(field: Field, settings: Settings) -> None:
     """Show `field` as locked by the admin: disabled, a padlock, the policy in its tooltip."""
-    why = _tr("Locked by your administrator (%1).").replace("%1", settings.policy.describe())
+    source = settings.policy.source
+    if source is None:
+        where = QCoreApplication.translate("PreferenceFields", "the built-in policy")
+    else:
+        where = QCoreApplication.translate("PreferenceFields", "policy %1").replace(
+            "%1", str(source)
+        )
+    why = QCoreApplication.translate("PreferenceFields", "Locked by your administrator (%1).")
+    why = why.replace("%1", where)
     field.locked = True
     field.editor.setEnabled(False)
     field.editor.setToolTip(why)
@@ -79,7 +83,7 @@ def lock(field: Field, settings: Settings) -> None:
     padlock.setObjectName("lockIcon")
     padlock.setPixmap(lock_pixmap())
     padlock.setToolTip(why)
-    padlock.setAccessibleName(_tr("Locked"))
+    padlock.setAccessibleName(QCoreApplication.translate("PreferenceFields", "Locked"))
     padlock.setAccessibleDescription(why)
     layout = field.row.layout()
     assert isinstance(layout, QHBoxLayout)

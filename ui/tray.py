@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QSystemTrayIcon
 from softphone.calls.snapshot import CallSnapshot
 from ui.party import party
 from ui.recordingstate import recording_view
+from ui.retranslate import retranslated
 from ui.stateicons import state_icon
 
 IDLE_ICON = ("media-playback-stop", "#546e7a")
@@ -28,9 +29,9 @@ class CallTray(QObject):
         self._window = window
         self.icon = QSystemTrayIcon(window)
         self.menu = QMenu(window)
-        self.show_hide = QAction(self.tr("Hide window"), self.menu)
+        self.show_hide = QAction(self.menu)
         self.show_hide.triggered.connect(self._toggle_window)
-        self.quit = QAction(self.tr("Quit"), self.menu)
+        self.quit = QAction(self.menu)
         self.quit.triggered.connect(window.close)  # closing asks while calls are live
         self.menu.addAction(self.show_hide)
         self.menu.addAction(hold)
@@ -39,7 +40,12 @@ class CallTray(QObject):
         self.menu.aboutToShow.connect(self._follow_window)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        retranslated(self, self._retranslate)
         self.show_call(None)
+
+    def _retranslate(self) -> None:
+        self.quit.setText(self.tr("Quit"))
+        self._follow_window()
 
     def show_call(self, call: CallSnapshot | None) -> None:
         """Show the focused call's recording state (or that there is no call) in icon and words."""
