@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,58 +11,10 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from softphone.config.preferences import load_preferences
-from softphone.config.schema import (
-    DisclosureLanguage,
-    DisclosurePolicy,
-    Policy,
-    RecordingPolicy,
-)
-from softphone.media.deviceevents import DeviceEvents, DevicesChanged
-from softphone.media.devices import AudioDevice
 from tests.ui.conftest import Agent, close_quietly, make_agent
 from tests.ui.rig import Rig
+from tests.ui.settingsrig import POLICY_FILE, Devices, device, policy
 from ui.settingsdialog import SettingsAccess, SettingsDialog
-
-POLICY_FILE = Path("/etc/softphone/policy.toml")
-
-
-def _device(index: int, name: str, inputs: int, outputs: int) -> AudioDevice:
-    return AudioDevice(index, name, "ALSA", inputs, outputs, 48000.0)
-
-
-class Devices:
-    """What the device monitor would list; a test plugs and unplugs."""
-
-    def __init__(self) -> None:
-        self.listed = [_device(0, "Built-in Audio", 2, 2), _device(1, "Desk Speaker", 0, 2)]
-        self.events = DeviceEvents()
-
-    def __call__(self) -> list[AudioDevice]:
-        return list(self.listed)
-
-    def plug(self, device: AudioDevice) -> None:
-        self.listed.append(device)
-        self.events.publish(DevicesChanged((device.name,), ()))
-
-    def unplug(self, name: str) -> None:
-        self.listed = [d for d in self.listed if d.name != name]
-        self.events.publish(DevicesChanged((), (name,)))
-
-
-def _policy(recordings: Path) -> Policy:
-    languages = {
-        code: DisclosureLanguage(f"d-{code}", code, Path(f"/d/{code}.wav"), "quality")
-        for code in ("nl", "en")
-    }
-    return Policy(
-        accounts=(),
-        disclosure=DisclosurePolicy("nl", MappingProxyType(languages)),
-        recording=RecordingPolicy(directory=recordings),
-        preferences=MappingProxyType({"calls.auto_answer": False}),
-        locked=frozenset({"calls.auto_answer"}),
-        source=POLICY_FILE,
-        origin="machine",
-    )
 
 
 @pytest.fixture
@@ -76,7 +27,7 @@ def access(tmp_path: Path, devices: Devices) -> SettingsAccess:
     (tmp_path / "recordings").mkdir(exist_ok=True)
     level = iter([-60.0, -30.0, -12.0])
     return SettingsAccess(
-        _policy(tmp_path / "recordings"),
+        policy(tmp_path / "recordings"),
         tmp_path / "preferences.toml",
         devices,
         devices.events,
@@ -109,7 +60,7 @@ def test_the_device_lists_show_what_can_take_or_play_sound(dialog: SettingsDialo
 def test_a_headset_plugged_in_appears_and_one_unplugged_stays_chosen_but_marked(
     dialog: SettingsDialog, devices: Devices
 ) -> None:
-    devices.plug(_device(2, "USB Headset", 1, 2))
+    devices.plug(device(2, "USB Headset", 1, 2))
     headsets = dialog.devices["audio.output_device"]
     assert "USB Headset" in _items(headsets)
     headsets.setCurrentIndex(headsets.findData("USB Headset"))
