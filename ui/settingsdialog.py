@@ -29,6 +29,7 @@ from softphone.media.deviceevents import DeviceEvents
 from ui.devicechoice import DeviceChoice, DeviceList, DeviceRelay
 from ui.levelmeter import LevelBar, LevelSource
 from ui.preferencefields import Field, choice_field, flag_field, lock, path_field
+from ui.translations import LANGUAGE_NAMES, LANGUAGES
 
 DEVICE_KEYS = ("audio.input_device", "audio.output_device", "audio.ringer_device")
 
@@ -113,10 +114,15 @@ class SettingsDialog(QDialog):
             "light": self.tr("Light"),
             "dark": self.tr("Dark"),
         }
-        languages = [("", self.tr("As the system")), ("en", "English"), ("nl", "Nederlands")]
-        accounts = [("", self.tr("The policy's first account"))]
+        languages = [("", self.tr("As the system"))]
+        languages += [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+        first = self.tr("The policy's first account") if s.policy.accounts else ""
+        accounts = [("", first or self.tr("Direct IP calls (the policy has no account)"))]
         accounts += [(a.name, a.name) for a in s.policy.accounts]
-        disclosures = [(code, code) for code in s.policy.disclosure.languages]
+        disclosures = [
+            (code, f"{LANGUAGE_NAMES.get(code, code)} ({code})")
+            for code in s.policy.disclosure.languages
+        ]
         rows = [
             (
                 self.tr("Window language"),
@@ -154,6 +160,11 @@ class SettingsDialog(QDialog):
                 lock(field, s)
             form.addRow(label, field.row)
             self.fields[field.key] = field
+        if any(f.locked for f in self.fields.values()):
+            note = QLabel(self.tr("A value with a padlock is set by your administrator."), group)
+            note.setObjectName("lockNote")
+            note.setWordWrap(True)
+            form.addRow(note)
         return group
 
     def show_devices(self) -> None:

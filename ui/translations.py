@@ -22,6 +22,8 @@ log = logging.getLogger("softphone.ui")
 SOURCE_LANGUAGE = "en"
 LANGUAGES = ("en", "nl")
 """The languages the window speaks; the preference "" means the system's, if it is one."""
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands"}
+"""Each language by its own name, as an agent looks for it in a list whatever is shown now."""
 FOLDER = resources_dir() / "translations"
 
 

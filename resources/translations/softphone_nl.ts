@@ -13,11 +13,11 @@
     </message>
     <message>
         <source>Answer</source>
-        <translation>Opnemen</translation>
+        <translation>Aannemen</translation>
     </message>
     <message>
         <source>Answer the ringing call</source>
-        <translation>Het binnenkomende gesprek opnemen</translation>
+        <translation>Het binnenkomende gesprek aannemen</translation>
     </message>
     <message>
         <source>Reject</source>
@@ -586,7 +586,7 @@
     </message>
     <message>
         <source>The call is not answered yet.</source>
-        <translation>Het gesprek is nog niet beantwoord.</translation>
+        <translation>Het gesprek is nog niet aangenomen.</translation>
     </message>
     <message>
         <source>Not recording: transferring</source>
@@ -695,6 +695,10 @@
         <translation>Het eerste account van het beleid</translation>
     </message>
     <message>
+        <source>Direct IP calls (the policy has no account)</source>
+        <translation>Directe IP-gesprekken (het beleid heeft geen account)</translation>
+    </message>
+    <message>
         <source>Window language</source>
         <translation>Taal van het venster</translation>
     </message>
@@ -712,15 +716,19 @@
     </message>
     <message>
         <source>Answering</source>
-        <translation>Opnemen</translation>
+        <translation>Aannemen</translation>
     </message>
     <message>
         <source>Answer incoming calls at once (the disclosure still plays first)</source>
-        <translation>Inkomende gesprekken meteen opnemen (de opnamemelding speelt altijd eerst)</translation>
+        <translation>Inkomende gesprekken meteen aannemen (de opnamemelding speelt altijd eerst)</translation>
     </message>
     <message>
         <source>Recordings folder</source>
         <translation>Map voor opnamen</translation>
+    </message>
+    <message>
+        <source>A value with a padlock is set by your administrator.</source>
+        <translation>Een waarde met een hangslot is ingesteld door uw beheerder.</translation>
     </message>
     <message>
         <source>Not saved: %1</source>

@@ -86,6 +86,8 @@ def test_a_locked_value_is_disabled_with_the_policy_as_its_reason(dialog: Settin
     padlock = row.findChild(QLabel, "lockIcon")
     assert padlock is not None and padlock.toolTip() == reason
     assert padlock.accessibleName() == "Locked" and not padlock.pixmap().isNull()
+    note = dialog.findChild(QLabel, "lockNote")
+    assert note is not None and "padlock" in note.text()
     theme = dialog.findChild(QComboBox, "ui.theme")
     assert theme is not None and theme.isEnabled() and theme.toolTip() == ""
     theme_row = theme.parentWidget()
