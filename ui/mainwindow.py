@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,6 +38,7 @@ from softphone.calls.snapshot import (
     TransferFinished,
 )
 from softphone.config.policy import resources_dir
+from softphone.config.resolve import Settings
 from ui.availability import Command, available, ringing, switch_target, transfer_pair
 from ui.bridge import DeskBridge
 from ui.buttons import action_button
@@ -66,7 +67,10 @@ class MainWindow(QMainWindow):
     """Built by the app with its bridge (desk and loop), how a number becomes a URI, where the
     window's state lives, who the agent is, and optionally where past calls come from, the
     ringer, what the settings dialog reads and writes, and whether to show a tray icon (by
-    default when the desktop has a system tray)."""
+    default when the desktop has a system tray). `settings_saved` tells the app what the
+    agent saved (devices to reopen, say)."""
+
+    settings_saved = Signal(Settings)
 
     def __init__(
         self,
@@ -505,6 +509,7 @@ class MainWindow(QMainWindow):
                 return
             self.settings_dialog.deleteLater()
         self.settings_dialog = SettingsDialog(self._settings, self)
+        self.settings_dialog.saved.connect(self.settings_saved)
         self.settings_dialog.open()
 
     # --- closing ----------------------------------------------------------------------------

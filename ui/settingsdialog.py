@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -21,7 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.config.preferences import load_preferences, set_preference
+from softphone.config.preferences import (
+    Preferences,
+    load_preferences,
+    reset_preference,
+    set_preference,
+)
 from softphone.config.problems import PreferenceError
 from softphone.config.resolve import LOCKED, Settings, resolve
 from softphone.config.schema import THEMES, Policy, PreferenceValue
@@ -30,8 +36,6 @@ from ui.devicechoice import DeviceChoice, DeviceList, DeviceRelay
 from ui.levelmeter import LevelBar, LevelSource
 from ui.preferencefields import Field, choice_field, flag_field, lock, path_field
 from ui.translations import LANGUAGE_NAMES, LANGUAGES
-
-DEVICE_KEYS = ("audio.input_device", "audio.output_device", "audio.ringer_device")
 
 
 @dataclass(frozen=True)
@@ -175,15 +179,22 @@ class SettingsDialog(QDialog):
             choice.show_devices(devices, picked)
 
     def save(self) -> bool:
-        """Write every changed preference; False, with the reason shown, if one was refused."""
+        """Write every changed preference; False, with the reason shown, if one was refused.
+
+        A value chosen that is what applies without the agent's own (the admin's or the
+        default) removes the agent's, so a later change of the policy's default reaches them.
+        """
         shown: dict[str, PreferenceValue] = {k: c.chosen() for k, c in self.devices.items()}
         shown |= {k: f.read() for k, f in self.fields.items() if not f.locked}
         changed = {k: v for k, v in shown.items() if v != self.settings.value(k)}
+        policy, path = self.settings.policy, self.access.preferences_path
+        without = resolve(policy, Preferences(MappingProxyType({})))
         for key, value in changed.items():
             try:
-                set_preference(
-                    key, value, policy=self.settings.policy, path=self.access.preferences_path
-                )
+                if value == without.value(key):
+                    reset_preference(key, path=path)
+                else:
+                    set_preference(key, value, policy=policy, path=path)
             except PreferenceError as exc:
                 self.problem.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
                 self.problem.show()

@@ -112,6 +112,14 @@ def test_saving_writes_what_changed_through_the_config_layer(
     chosen = again.findChild(QComboBox, "ui.theme")
     assert chosen is not None and chosen.currentData() == "dark"
     assert again.devices["audio.ringer_device"].chosen() == "Desk Speaker"
+    back = again.findChild(QComboBox, "ui.theme")
+    assert back is not None
+    back.setCurrentIndex(back.findData("system"))  # the default again: the agent's value goes
+    assert again.save()
+    assert dict(load_preferences(access.preferences_path).values) == {
+        "audio.ringer_device": "Desk Speaker"
+    }
+    assert access.settings().sources["ui.theme"] == "default"
     again.deleteLater()
 
 
@@ -143,8 +151,16 @@ def test_the_window_opens_the_settings_with_ctrl_comma(settings_agent: Agent) ->
     assert dialog is not None and dialog.isVisible()
     dialog.reject()
     settings_agent.click("settingsButton")
-    assert window.settings_dialog is not None and window.settings_dialog.isVisible()
-    window.settings_dialog.reject()
+    dialog = window.settings_dialog
+    assert dialog is not None and dialog.isVisible()
+    saved: list[str] = []
+    window.settings_saved.connect(lambda settings: saved.append(settings.ui.theme))
+    theme = dialog.findChild(QComboBox, "ui.theme")
+    assert theme is not None
+    theme.setCurrentIndex(theme.findData("light"))
+    assert dialog.save()
+    assert saved == ["light"]  # the app hears of it, to apply what it owns
+    dialog.reject()
 
 
 def test_without_settings_access_the_action_is_off(agent: Agent) -> None:
