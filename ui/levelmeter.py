@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 FLOOR_DB = -60
@@ -16,7 +17,7 @@ LevelSource = Callable[[], float]
 
 
 class LevelBar(QProgressBar):
-    """Shows `level()` from FLOOR_DB to 0 dBFS, read every INTERVAL_MS while it is visible."""
+    """Shows `level()` from FLOOR_DB to 0 dBFS, read every INTERVAL_MS while it is shown."""
 
     def __init__(self, level: LevelSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -29,7 +30,21 @@ class LevelBar(QProgressBar):
         self._timer.setInterval(INTERVAL_MS)
         self._timer.timeout.connect(self.sample)
         self.setValue(FLOOR_DB)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Read the level while the bar is seen, and only then (an idle window costs nothing)."""
+        super().showEvent(event)
         self._timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        """Stop reading the level."""
+        super().hideEvent(event)
+        self._timer.stop()
+
+    @property
+    def reading(self) -> bool:
+        """Whether the level is being read."""
+        return self._timer.isActive()
 
     def sample(self) -> None:
         """Read the level once and show it."""

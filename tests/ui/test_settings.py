@@ -72,8 +72,12 @@ def test_a_headset_plugged_in_appears_and_one_unplugged_stays_chosen_but_marked(
 def test_the_meter_follows_the_injected_level(qtbot: QtBot, dialog: SettingsDialog) -> None:
     meter = dialog.meter
     assert meter is not None and meter.accessibleName() == "Microphone level"
+    assert not meter.reading and meter.value() == -60  # not shown yet: nothing is read
+    dialog.show()
     qtbot.waitUntil(lambda: meter.value() == -12)
     assert meter.minimum() == -60 and meter.maximum() == 0
+    dialog.hide()
+    assert not meter.reading
 
 
 def test_a_locked_value_is_disabled_with_the_policy_as_its_reason(dialog: SettingsDialog) -> None:
