@@ -12,6 +12,7 @@ from softphone.calls.snapshot import CallSnapshot
 from ui.callwords import state_words
 from ui.party import party
 from ui.recordingstate import recording_view
+from ui.retranslate import retranslated
 from ui.stateicons import state_icon
 
 
@@ -23,7 +24,7 @@ class CallList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("callList")
-        self.setAccessibleName(self.tr("Calls"))
+        retranslated(self, lambda: self.setAccessibleName(self.tr("Calls")))
         self.setUniformItemSizes(True)
         self.currentItemChanged.connect(self._chosen)
         self._updating = False

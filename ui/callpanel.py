@@ -22,6 +22,7 @@ from ui.party import party
 from ui.prompt import InlinePrompt
 from ui.recordingbadge import RecordingBadge
 from ui.recordingstate import recording_view
+from ui.retranslate import retranslated
 
 
 class CallPanel(QFrame):
@@ -36,7 +37,7 @@ class CallPanel(QFrame):
         self.address.setObjectName("partyAddress")
         self.status = QLabel(self)
         self.status.setObjectName("callStatus")
-        self.status.setAccessibleName(self.tr("Call status"))
+        retranslated(self, lambda: self.status.setAccessibleName(self.tr("Call status")))
         self.badge = RecordingBadge(self)
         self.prompt = InlinePrompt(self)
         self.hold = action_button(actions.hold, self, "holdButton")

@@ -8,25 +8,25 @@ from softphone.calls.snapshot import CallSnapshot
 from softphone.vocabulary.events import CallDirection, CallState
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CallWords", text)
-
-
 def state_words(call: CallSnapshot) -> str:
     """One or two words for where the call stands."""
     if not call.live:
-        return _tr("Ended")
+        return QCoreApplication.translate("CallWords", "Ended")
     if not call.answered:
         if call.direction is CallDirection.INBOUND:
-            return _tr("Ringing")
-        return _tr("Ringing at the other end") if call.state is CallState.EARLY else _tr("Calling")
+            return QCoreApplication.translate("CallWords", "Ringing")
+        return (
+            QCoreApplication.translate("CallWords", "Ringing at the other end")
+            if call.state is CallState.EARLY
+            else QCoreApplication.translate("CallWords", "Calling")
+        )
     if call.transferring:
-        return _tr("Transferring")
+        return QCoreApplication.translate("CallWords", "Transferring")
     if call.local_hold:
-        return _tr("On hold")
+        return QCoreApplication.translate("CallWords", "On hold")
     if call.remote_hold:
-        return _tr("Held by the other side")
-    return _tr("In conversation")
+        return QCoreApplication.translate("CallWords", "Held by the other side")
+    return QCoreApplication.translate("CallWords", "In conversation")
 
 
 def duration(seconds: float) -> str:

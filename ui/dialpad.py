@@ -7,9 +7,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from ui.dialtext import DialKind, DialText, read_dial_text
+from ui.retranslate import retranslated
 
 KEYS = "123456789*0#"
-_SPOKEN = {"*": "star", "#": "hash"}
 
 
 class DialField(QWidget):
@@ -22,8 +22,6 @@ class DialField(QWidget):
         super().__init__(parent)
         self.line = QLineEdit(self)
         self.line.setObjectName("dialLine")
-        self.line.setPlaceholderText(self.tr("Number or SIP address"))
-        self.line.setAccessibleName(self.tr("Number or SIP address to call"))
         self.line.setClearButtonEnabled(True)
         self.hint = QLabel(self)
         self.hint.setObjectName("dialHint")
@@ -36,7 +34,12 @@ class DialField(QWidget):
         self.entry = read_dial_text("")
         self.line.textChanged.connect(self._check)
         self.line.returnPressed.connect(self.request)
-        self._check("")
+        retranslated(self, self._retranslate)
+
+    def _retranslate(self) -> None:
+        self.line.setPlaceholderText(self.tr("Number or SIP address"))
+        self.line.setAccessibleName(self.tr("Number or SIP address to call"))
+        self._check(self.line.text())
 
     def request(self) -> None:
         """Ask for a call to what is typed, if it can be dialled."""
@@ -76,22 +79,27 @@ class Keypad(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName(self.tr("Keypad"))
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.buttons: dict[str, QToolButton] = {}
         for index, key in enumerate(KEYS):
-            spoken = self.tr(_SPOKEN.get(key, key))
             action = QAction(key, self)
             action.setShortcut(QKeySequence(f"Ctrl+{key}"))
-            action.setToolTip(self.tr("Key %1").replace("%1", spoken))
             action.triggered.connect(lambda _=False, k=key: self.key_pressed.emit(k))
             self.addAction(action)  # its key works anywhere in the window
             button = QToolButton(self)
             button.setObjectName("keypadKey")
             button.setDefaultAction(action)
-            button.setAccessibleName(action.toolTip())
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             layout.addWidget(button, index // 3, index % 3)
             self.buttons[key] = button
+        retranslated(self, self._retranslate)
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Keypad"))
+        spoken = {"*": self.tr("star"), "#": self.tr("hash")}
+        for key, button in self.buttons.items():
+            name = self.tr("Key %1").replace("%1", spoken.get(key, key))
+            button.defaultAction().setToolTip(name)
+            button.setAccessibleName(name)

@@ -46,10 +46,6 @@ class DialText:
         return self.kind in (DialKind.NUMBER, DialKind.URI)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DialText", text)
-
-
 def read_dial_text(text: str) -> DialText:
     """Clean what was typed or pasted and say whether it is dialable, and why not."""
     text = text.strip()
@@ -82,24 +78,46 @@ def _number(text: str) -> DialText:
         text = text.replace("(0)", "")  # "+31 (0)20 ...": the trunk 0 is not dialled from abroad
     number = _SEPARATORS.sub("", text)
     if not number:
-        return DialText(DialKind.INVALID, "", _tr("There is no number in it."))
+        return DialText(
+            DialKind.INVALID,
+            "",
+            QCoreApplication.translate("DialText", "There is no number in it."),
+        )
     if _NUMBER.match(number):
         digits = sum(c.isdigit() or c in "*#" for c in number)
         if digits > MAX_DIGITS:
-            return DialText(DialKind.INVALID, "", _tr("That is too long for a phone number."))
+            return DialText(
+                DialKind.INVALID,
+                "",
+                QCoreApplication.translate("DialText", "That is too long for a phone number."),
+            )
         return DialText(DialKind.NUMBER, number, "")
     if "+" in number[1:]:
-        return DialText(DialKind.INVALID, "", _tr("A + may only stand at the start."))
+        return DialText(
+            DialKind.INVALID,
+            "",
+            QCoreApplication.translate("DialText", "A + may only stand at the start."),
+        )
     bad = next(c for c in number if not (c.isdigit() or c in "+*#"))
-    why = _tr("“%1” cannot be dialled: use digits, +, * and #, or a SIP address.")
+    why = QCoreApplication.translate(
+        "DialText", "“%1” cannot be dialled: use digits, +, * and #, or a SIP address."
+    )
     return DialText(DialKind.INVALID, "", why.replace("%1", bad))
 
 
 def _uri(uri: str) -> DialText:
     if any(c.isspace() for c in uri):
-        return DialText(DialKind.INVALID, "", _tr("A SIP address has no spaces in it."))
+        return DialText(
+            DialKind.INVALID,
+            "",
+            QCoreApplication.translate("DialText", "A SIP address has no spaces in it."),
+        )
     if _URI.match(uri):
         return DialText(DialKind.URI, uri, "")
     return DialText(
-        DialKind.INVALID, "", _tr("That is not a SIP address such as sip:name@example.com.")
+        DialKind.INVALID,
+        "",
+        QCoreApplication.translate(
+            "DialText", "That is not a SIP address such as sip:name@example.com."
+        ),
     )

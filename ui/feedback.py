@@ -6,6 +6,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ui.announce import announce
+from ui.retranslate import retranslated
 
 SHOW_MS = 8000
 """How long a message stays: long enough to read twice, short enough not to go stale."""
@@ -18,7 +19,7 @@ class StatusLine(QLabel):
         super().__init__(parent)
         self.setObjectName("statusLine")
         self.setWordWrap(True)
-        self.setAccessibleName(self.tr("Status"))
+        retranslated(self, lambda: self.setAccessibleName(self.tr("Status")))
         self._clear = QTimer(self)
         self._clear.setSingleShot(True)
         self._clear.setInterval(show_ms)

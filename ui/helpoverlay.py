@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from ui.retranslate import retranslated
+
 
 class HelpOverlay(QFrame):
     """Covers its parent; F1 or Escape (the window's actions) or a click close it."""
@@ -16,7 +18,7 @@ class HelpOverlay(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("helpOverlay")
-        self.setAccessibleName(self.tr("Keyboard shortcuts"))
+        retranslated(self, lambda: self.setAccessibleName(self.tr("Keyboard shortcuts")))
         self.table = QLabel(self)
         self.table.setObjectName("helpTable")
         self.table.setTextFormat(Qt.TextFormat.RichText)

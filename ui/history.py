@@ -13,6 +13,7 @@ from softphone.calls.snapshot import CallEnded
 from softphone.vocabulary.events import CallDirection
 from ui.callwords import duration
 from ui.party import party
+from ui.retranslate import retranslated
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class HistoryPanel(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("history")
-        self.setAccessibleName(self.tr("Call history"))
+        retranslated(self, lambda: self.setAccessibleName(self.tr("Call history")))
 
     def show_calls(self, calls: Sequence[PastCall]) -> None:
         """Show `calls` (any order; shown newest first)."""

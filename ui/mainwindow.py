@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSystemTrayIcon,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -37,6 +38,7 @@ from softphone.calls.snapshot import (
     TransferFinished,
 )
 from softphone.config.policy import resources_dir
+from softphone.config.resolve import Settings
 from ui.availability import Command, available, ringing, switch_target, transfer_pair
 from ui.bridge import DeskBridge
 from ui.buttons import action_button
@@ -51,6 +53,9 @@ from ui.history import HistoryPanel, PastCall, past_call
 from ui.party import party
 from ui.recent import RecentNumbers
 from ui.ringbanner import RingBanner
+from ui.ringing import RingerControl, RingFollower
+from ui.settingsdialog import SettingsAccess, SettingsDialog
+from ui.tray import CallTray
 from ui.uistate import WindowState
 from ui.windowtext import call_refused, reinvite_refused, sentence, transfer_finished
 
@@ -60,7 +65,12 @@ STYLE_SHEET = resources_dir() / "ui" / "window.qss"
 
 class MainWindow(QMainWindow):
     """Built by the app with its bridge (desk and loop), how a number becomes a URI, where the
-    window's state lives, who the agent is, and optionally where past calls come from."""
+    window's state lives, who the agent is, and optionally where past calls come from, the
+    ringer, what the settings dialog reads and writes, and whether to show a tray icon (by
+    default when the desktop has a system tray). `settings_saved` tells the app what the
+    agent saved (devices to reopen, say)."""
+
+    settings_saved = Signal(Settings)
 
     def __init__(
         self,
@@ -70,6 +80,9 @@ class MainWindow(QMainWindow):
         state_path: Path,
         agent: str,
         history: HistorySource | None = None,
+        ringer: RingerControl | None = None,
+        settings: SettingsAccess | None = None,
+        tray: bool | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -84,7 +97,16 @@ class MainWindow(QMainWindow):
         self._history_source: HistorySource = history or (lambda: self._ended)
         self.commands = CallActions(self)
         self.addActions(self.commands.all())
+        self._ring = RingFollower(ringer)
+        self._settings = settings
+        self.settings_dialog: SettingsDialog | None = None
+        self._registered: RegistrationChanged | None = None
         self._build()
+        if tray is None:
+            tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray = CallTray(self, self.commands.hold) if tray else None
+        if self.tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray.icon.show()
         self._connect()
         if STYLE_SHEET.is_file():
             self.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
@@ -104,13 +126,11 @@ class MainWindow(QMainWindow):
         a = self.commands
         central = QWidget(self)
         self.setCentralWidget(central)
-        self.account = QLabel(
-            self.tr("Agent %1 · no registration reported").replace("%1", self._agent)
-        )
+        self.account = QLabel(central)
         self.account.setObjectName("accountState")
-        self.account.setAccessibleName(self.tr("Account"))
         header = QHBoxLayout()
         header.addWidget(self.account, 1)
+        header.addWidget(action_button(a.settings, central, "settingsButton"))
         header.addWidget(action_button(a.help, central, "helpButton"))
         self.banner = RingBanner(a.answer, a.reject, central)
         self.status = StatusLine(central)
@@ -124,8 +144,8 @@ class MainWindow(QMainWindow):
         self.recent = RecentNumbers(central)
         self.history = HistoryPanel(central)
         self.tabs = QTabWidget(central)
-        self.tabs.addTab(self.recent, self.tr("Recent"))
-        self.tabs.addTab(self.history, self.tr("History"))
+        self.tabs.addTab(self.recent, "")
+        self.tabs.addTab(self.history, "")
         left = QVBoxLayout()
         left.setSpacing(10)
         left.addLayout(dial_row)
@@ -149,6 +169,28 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.status)
         layout.addLayout(columns, 1)
         self.help_overlay = HelpOverlay(central)
+        self._retranslate()
+
+    def _retranslate(self) -> None:
+        """The window's own words, in the language now installed (its parts redo theirs)."""
+        self.setWindowTitle(self.tr("Softphone"))
+        self.account.setAccessibleName(self.tr("Account"))
+        self.tabs.setTabText(self.tabs.indexOf(self.recent), self.tr("Recent"))
+        self.tabs.setTabText(self.tabs.indexOf(self.history), self.tr("History"))
+        if self._registered is None:
+            self.account.setText(
+                self.tr("Agent %1 · no registration reported").replace("%1", self._agent)
+            )
+        else:
+            self._registration(self._registered)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """A new language: re-read every text (the call's from its snapshot)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            self.history.show_calls(self._history_source())
+            self._refresh()
 
     def _connect(self) -> None:
         b, a = self.bridge, self.commands
@@ -184,6 +226,7 @@ class MainWindow(QMainWindow):
         a.focus_recent.triggered.connect(lambda: self._tab(self.recent))
         a.focus_history.triggered.connect(lambda: self._tab(self.history))
         a.help.triggered.connect(self._toggle_help)
+        a.settings.triggered.connect(self.open_settings)
 
     # --- what the desk says -----------------------------------------------------------------
 
@@ -194,6 +237,8 @@ class MainWindow(QMainWindow):
         if new and ringing([call]) is not None:
             self.recent.add(party(call.remote_uri).address, dialled=False)
             self._come_forward()
+            if self.tray is not None:
+                self.tray.ringing(call)
         if call.talking or self._focus not in self._calls:
             self._focus = call.call_id
         self._refresh()
@@ -211,6 +256,7 @@ class MainWindow(QMainWindow):
         self._refresh()
 
     def _registration(self, event: RegistrationChanged) -> None:
+        self._registered = event
         r = event.registration
         if r.registered:
             text = self.tr("Agent %1 · registered (%2)")
@@ -412,9 +458,13 @@ class MainWindow(QMainWindow):
             action.setEnabled(command in can)
         a.pause_with_reason.setEnabled(Command.PAUSE_RECORDING in can and not paused)
         a.dial.setEnabled(self.dial.entry.dialable)
+        a.settings.setEnabled(self._settings is not None)
         calls = list(self._calls.values())
         ring = ringing(calls)
         self.banner.show_ringing(ring)
+        self._ring.follow(ring is not None)
+        if self.tray is not None:
+            self.tray.show_call(call)
         a.answer.setEnabled(ring is not None)
         a.reject.setEnabled(ring is not None)
         self.panel.show_call(call)
@@ -448,6 +498,20 @@ class MainWindow(QMainWindow):
         enter = (self.tr("Enter"), self.tr("In the dial field: call what is typed"))
         self.help_overlay.show_actions(self.commands.all(), [(keys, what), enter])
 
+    def open_settings(self) -> None:
+        """Open the settings (a new dialog each time, so it shows what is in force now)."""
+        if self._settings is None:
+            return
+        if self.settings_dialog is not None:
+            if self.settings_dialog.isVisible():
+                self.settings_dialog.raise_()
+                self.settings_dialog.activateWindow()
+                return
+            self.settings_dialog.deleteLater()
+        self.settings_dialog = SettingsDialog(self._settings, self)
+        self.settings_dialog.saved.connect(self.settings_saved)
+        self.settings_dialog.open()
+
     # --- closing ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
@@ -465,6 +529,9 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.desk.end_all()
+        self._ring.follow(False)
+        if self.tray is not None:
+            self.tray.icon.hide()
         self._state.save(self)
         self.bridge.stop()
         event.accept()

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from ui.retranslate import retranslated
+
 Answer = Callable[[str], bool]
 """Takes what was typed; True when it was used (the prompt closes), False to keep asking."""
 
@@ -20,10 +22,9 @@ class InlinePrompt(QFrame):
         self.setObjectName("inlinePrompt")
         self.question = QLabel(self)
         self.field = QLineEdit(self)
-        self.ok = QPushButton(self.tr("OK"), self)
-        self.cancel = QPushButton(self.tr("Cancel"), self)
-        self.ok.setAccessibleName(self.tr("Confirm"))
-        self.cancel.setAccessibleName(self.tr("Cancel the question"))
+        self.ok = QPushButton(self)
+        self.cancel = QPushButton(self)
+        retranslated(self, self._retranslate)
         self.question.setBuddy(self.field)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -39,6 +40,12 @@ class InlinePrompt(QFrame):
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.dismiss)
         self.hide()
+
+    def _retranslate(self) -> None:
+        self.ok.setText(self.tr("OK"))
+        self.cancel.setText(self.tr("Cancel"))
+        self.ok.setAccessibleName(self.tr("Confirm"))
+        self.cancel.setAccessibleName(self.tr("Cancel the question"))
 
     def ask(self, question: str, answer: Answer, *, placeholder: str = "") -> None:
         """Show `question` and give the field the keyboard; `answer` gets what is typed."""

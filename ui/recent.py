@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from ui.retranslate import retranslated
+
 KEEP = 10
 
 
@@ -16,9 +18,9 @@ class RecentNumbers(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("recentNumbers")
-        self.setAccessibleName(self.tr("Recent numbers"))
         self.itemActivated.connect(self._activated)
         self._entries: list[tuple[str, bool]] = []  # (address, dialled), newest first
+        retranslated(self, self._retranslate)
 
     @property
     def addresses(self) -> list[str]:
@@ -29,6 +31,13 @@ class RecentNumbers(QListWidget):
         """Note a number the agent dialled (or one that called in)."""
         self._entries = [(address, dialled)] + [e for e in self._entries if e[0] != address]
         del self._entries[KEEP:]
+        self._show()
+
+    def _retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Recent numbers"))
+        self._show()
+
+    def _show(self) -> None:
         self.clear()
         for entry, out in self._entries:
             way = self.tr("dialled") if out else self.tr("received")

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QWidget
 
 from ui.announce import announce
 from ui.recordingstate import RecordingView
+from ui.retranslate import retranslated
 from ui.stateicons import state_icon
 
 ICON_PX = 36
@@ -26,7 +27,7 @@ class RecordingBadge(QFrame):
         self.detail.setWordWrap(True)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
-        self.progress.setAccessibleName(self.tr("Disclosure progress"))
+        retranslated(self, lambda: self.progress.setAccessibleName(self.tr("Disclosure progress")))
         self.progress.setTextVisible(False)  # the words say the percentage, on any colour
         layout = QGridLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)

@@ -67,10 +67,6 @@ STATE_STYLE: dict[RecordingKind, tuple[str, str]] = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("RecordingState", text)
-
-
 def _view(
     kind: RecordingKind, words: str, detail: str, progress: int | None = None
 ) -> RecordingView:
@@ -81,41 +77,62 @@ def _view(
 def recording_view(call: CallSnapshot) -> RecordingView:
     """The recording state to show for `call`."""
     if call.recording_open:
-        return _view(RecordingKind.RECORDING, _tr("Recording"), _tr("Both sides are recorded."))
+        return _view(
+            RecordingKind.RECORDING,
+            QCoreApplication.translate("RecordingState", "Recording"),
+            QCoreApplication.translate("RecordingState", "Both sides are recorded."),
+        )
     why_not = not_recorded_reason(call)
     if why_not is not None:
-        return _view(RecordingKind.NOT_RECORDED, _tr("Not recorded"), why_not)
+        return _view(
+            RecordingKind.NOT_RECORDED,
+            QCoreApplication.translate("RecordingState", "Not recorded"),
+            why_not,
+        )
     if not call.answered:
         return _view(
-            RecordingKind.WAITING, _tr("Not recording yet"), _tr("The call is not answered yet.")
+            RecordingKind.WAITING,
+            QCoreApplication.translate("RecordingState", "Not recording yet"),
+            QCoreApplication.translate("RecordingState", "The call is not answered yet."),
         )
     if call.transferring:
         return _view(
             RecordingKind.TRANSFERRING,
-            _tr("Not recording: transferring"),
-            _tr("The call is being handed on."),
+            QCoreApplication.translate("RecordingState", "Not recording: transferring"),
+            QCoreApplication.translate("RecordingState", "The call is being handed on."),
         )
     if call.local_hold or call.remote_hold:
-        return _view(RecordingKind.ON_HOLD, _tr("Paused: on hold"), _hold_detail(call))
+        return _view(
+            RecordingKind.ON_HOLD,
+            QCoreApplication.translate("RecordingState", "Paused: on hold"),
+            _hold_detail(call),
+        )
     if call.privacy_paused:
         return _view(
             RecordingKind.PRIVACY,
-            _tr("Paused for privacy"),
-            _tr("Nothing is recorded until you resume the recording."),
+            QCoreApplication.translate("RecordingState", "Paused for privacy"),
+            QCoreApplication.translate(
+                "RecordingState", "Nothing is recorded until you resume the recording."
+            ),
         )
     if call.disclosure is DisclosureState.PLAYING:
         played, total = call.disclosure_frames
         percent = played * 100 // total if total else 0
         return _view(
             RecordingKind.DISCLOSURE,
-            _tr("Disclosure playing"),
-            _tr("The customer hears the recording notice; recording starts after it."),
+            QCoreApplication.translate("RecordingState", "Disclosure playing"),
+            QCoreApplication.translate(
+                "RecordingState",
+                "The customer hears the recording notice; recording starts after it.",
+            ),
             percent,
         )
     return _view(
         RecordingKind.WAITING,
-        _tr("Not recording yet"),
-        _tr("Waiting for the call's audio to be confirmed."),
+        QCoreApplication.translate("RecordingState", "Not recording yet"),
+        QCoreApplication.translate(
+            "RecordingState", "Waiting for the call's audio to be confirmed."
+        ),
     )
 
 
@@ -128,18 +145,25 @@ def not_recorded_reason(call: CallSnapshot) -> str | None:
         if _NOT_RECORDED_ANYWHERE in problem:
             return _sentence(problem)
     if _WRITER_FAILED in call.recording_blockers:
-        return _tr("The recording could not be written.")
+        return QCoreApplication.translate("RecordingState", "The recording could not be written.")
     if call.disclosure is DisclosureState.FAILED:
-        return _tr("The disclosure could not be played.")
+        return QCoreApplication.translate("RecordingState", "The disclosure could not be played.")
     return None
 
 
 def _hold_detail(call: CallSnapshot) -> str:
     if call.local_hold and call.remote_hold:
-        return _tr("Both sides hold the call; recording resumes when it is taken back.")
+        return QCoreApplication.translate(
+            "RecordingState", "Both sides hold the call; recording resumes when it is taken back."
+        )
     if call.local_hold:
-        return _tr("You hold the call; recording resumes when you take it back.")
-    return _tr("The customer's side holds the call; recording resumes when it comes back.")
+        return QCoreApplication.translate(
+            "RecordingState", "You hold the call; recording resumes when you take it back."
+        )
+    return QCoreApplication.translate(
+        "RecordingState",
+        "The customer's side holds the call; recording resumes when it comes back.",
+    )
 
 
 def _sentence(text: str) -> str:

@@ -15,6 +15,8 @@ from pytestqt.qtbot import QtBot
 from tests.ui.rig import Rig
 from ui.bridge import DeskBridge
 from ui.mainwindow import MainWindow
+from ui.ringing import RingerControl
+from ui.settingsdialog import SettingsAccess
 
 UI = Path(__file__).resolve().parent
 
@@ -68,7 +70,16 @@ class Agent:
         return line.tone, line.text()
 
 
-def make_agent(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, rig: Rig, state: Path) -> Agent:
+def make_agent(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    rig: Rig,
+    state: Path,
+    *,
+    ringer: RingerControl | None = None,
+    settings: SettingsAccess | None = None,
+    tray: bool | None = None,
+) -> Agent:
     heard: list[str] = []
     real = QAccessible.updateAccessibility
 
@@ -79,7 +90,15 @@ def make_agent(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, rig: Rig, state: P
 
     monkeypatch.setattr(QAccessible, "updateAccessibility", update)
     bridge = DeskBridge(rig.desk, rig.turn)
-    window = MainWindow(bridge, to_uri=to_uri, state_path=state, agent="agent7")
+    window = MainWindow(
+        bridge,
+        to_uri=to_uri,
+        state_path=state,
+        agent="agent7",
+        ringer=ringer,
+        settings=settings,
+        tray=tray,
+    )
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()

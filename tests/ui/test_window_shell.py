@@ -28,7 +28,7 @@ def test_every_control_has_an_accessible_name_and_a_key(agent: Agent) -> None:
         for b in agent.window.findChildren(QToolButton)
         if b.defaultAction() is not None and not isinstance(b.parent(), QLineEdit)  # its clear
     ]
-    assert len(buttons) == 12 + 12  # the keypad, and every action that has a button
+    assert len(buttons) == 12 + 13  # the keypad, and every action that has a button
     for button in buttons:
         assert button.accessibleName(), button.objectName()
         assert not button.defaultAction().shortcut().isEmpty(), button.accessibleName()
@@ -38,6 +38,7 @@ def test_every_control_has_an_accessible_name_and_a_key(agent: Agent) -> None:
         assert widget.accessibleName()
     names = {a.objectName(): a.shortcut().toString() for a in agent.window.commands.all()}
     assert names["hold"] == "F4" and names["pause"] == "F6" and names["help"] == "F1"
+    assert names["settings"] == "Ctrl+,"
     assert len(set(names.values())) == len(names)  # no key does two things
 
 
