@@ -56,8 +56,11 @@ Ready = Callable[[MainWindow, Softphone], None]
 """Called once the window is shown, before the event loop runs (the demo starts its tour)."""
 
 
-def number_rule(account: AccountPolicy | None, softphone: Softphone) -> Callable[[str], str]:
-    """How a typed number becomes a URI: `sip:NUMBER@domain` over the account's transport.
+def number_rule(
+    account: AccountPolicy | None, dial_uri: Callable[[str], str]
+) -> Callable[[str], str]:
+    """How a typed number becomes a URI: `sip:NUMBER@domain`, as `dial_uri` (the account's
+    transport) has it.
 
     Without a domain (direct IP calls) a number cannot be dialled: the refusal tells the agent
     to type a SIP address.
@@ -71,7 +74,7 @@ def number_rule(account: AccountPolicy | None, softphone: Softphone) -> Callable
                 "this softphone calls by IP address and has no SIP domain for numbers: type a SIP "
                 "address such as sip:customer@203.0.113.7:5060",
             )
-        return softphone.dial_uri(f"sip:{number}@{domain}")
+        return dial_uri(f"sip:{number}@{domain}")
 
     return to_uri
 
@@ -149,7 +152,7 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
         bridge = DeskBridge(softphone.desk, softphone.turn)
         window = MainWindow(
             bridge,
-            to_uri=number_rule(account, softphone),
+            to_uri=number_rule(account, softphone.dial_uri),
             state_path=phone.state_path,
             agent=phone.agent,
             history=store_history(phone.recordings, phone.agent),
