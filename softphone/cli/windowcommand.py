@@ -30,6 +30,7 @@ from softphone.vocabulary import exitcodes
 COMMANDS = ("window", "demo")
 DEMO_VOICES = resources_dir() / "demo"
 DEMO_LANGUAGE = "en"  # the demo customer speaks English; so does its disclosure
+DEMO_AGENT = "demo"  # who the demo's recordings say took the call
 
 SettingsFor = Callable[[argparse.Namespace], Settings]
 
@@ -156,7 +157,7 @@ def _demo(args: argparse.Namespace, settings_for: SettingsFor) -> int:
         recordings = folder / "recordings"
         settings = _demo_settings(recordings)
         make_folders(recordings)
-    agent = getpass.getuser()
+    agent = DEMO_AGENT
     setup = recording_setup(settings, recordings, agent)
     mic = args.mic or (str(DEMO_VOICES / "agent.wav") if auto else "device")
     speaker = args.speaker or ("null" if auto else "device")
