@@ -17,7 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    QMessageLogContext,
+    Qt,
+    QTimer,
+    QtMsgType,
+    QUrl,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QListWidgetItem
 
@@ -34,6 +41,15 @@ from ui.history import PastCall
 from ui.mainwindow import HistorySource, MainWindow
 
 log = logging.getLogger("softphone.ui")
+qt_log = logging.getLogger("softphone.qt")
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+_PLATFORM_EXCUSE = "This plugin does not support"  # offscreen: no raising, no size hints
 
 HISTORY_LIMIT = 200
 """The history shows at most this many of the agent's newest recordings."""
@@ -130,11 +146,20 @@ def open_recording(item: QListWidgetItem) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
+def _qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's own messages, into the app's log (the offscreen platform's excuses at debug)."""
+    level = _QT_LEVELS.get(kind, logging.WARNING)
+    if message.startswith(_PLATFORM_EXCUSE):
+        level = logging.DEBUG
+    qt_log.log(level, "%s", message)
+
+
 def application(argv: Sequence[str] | None = None) -> QApplication:
-    """The process's QApplication (created on first use)."""
+    """The process's QApplication (created on first use, with Qt's messages in the log)."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    qInstallMessageHandler(_qt_message)
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("softphone")
     app.setDesktopFileName("softphone")

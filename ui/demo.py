@@ -39,26 +39,27 @@ class DemoPlan:
     timing: Timing = field(default_factory=Timing)
 
 
-class _Customer(QObject):
+class DemoCustomer(QObject):
     """The demo customer's process; started again on the same port when its call has ended."""
 
-    def __init__(self, plan: DemoPlan) -> None:
+    def __init__(self, sounds: Sequence[str], folder: Path) -> None:
         super().__init__()
-        self._plan = plan
+        self._sounds, self._folder = list(sounds), folder
         self.peer = self._start("127.0.0.1:0")
         self._watch = QTimer(self)
         self._watch.setInterval(500)
-        self._watch.timeout.connect(self._again)
+        self._watch.timeout.connect(self.replace_if_ended)
 
     def _start(self, listen: str) -> CustomerPeer:
-        args = ["--listen", listen, "--max-seconds", str(PEER_LIMIT_S), *self._plan.customer]
-        return CustomerPeer(args, self._plan.folder)
+        args = ["--listen", listen, "--max-seconds", str(PEER_LIMIT_S), *self._sounds]
+        return CustomerPeer(args, self._folder)
 
     def keep_answering(self) -> None:
         """From now on, a customer whose call ended is replaced by a fresh one."""
         self._watch.start()
 
-    def _again(self) -> None:
+    def replace_if_ended(self) -> None:
+        """Start a fresh customer on the same address if this one's process has exited."""
         if self.peer.proc.poll() is not None:
             self.peer.stop()
             self.peer = self._start(f"127.0.0.1:{self.peer.port}")
@@ -72,7 +73,7 @@ class _Customer(QObject):
 def run_demo(plan: DemoPlan, out: TextIO = sys.stdout) -> int:
     """Run the demo until the window closes; with `auto`, 0 when the call went as expected."""
     tours: list[DemoTour] = []
-    customer = _Customer(plan)
+    customer = DemoCustomer(plan.customer, plan.folder)
     try:
         uri = customer.peer.uri_for("customer")
         print(f"the demo customer answers at {uri}", file=out, flush=True)
@@ -84,7 +85,13 @@ def run_demo(plan: DemoPlan, out: TextIO = sys.stdout) -> int:
                 tours.append(tour)
                 tour.start()
                 return
-            window.dial.set_text(uri)
+
+            def offer_call(_event: object = None) -> None:
+                if not window.dial.line.text():  # dialling cleared it: offer the customer again
+                    window.dial.set_text(uri)
+
+            offer_call()
+            window.bridge.call_ended.connect(offer_call)
             window.dial.line.setFocus()
             window.status.say(window.tr("Press Enter to call the demo customer."))
             customer.keep_answering()
@@ -104,6 +111,8 @@ def report_lines(report: TourReport) -> tuple[list[str], bool]:
     """The demo call's report, and whether it went as expected."""
     lines: list[str] = []
     problems = [report.failure] if report.failure else []
+    if not report.finished:
+        problems.append("the demo was stopped before its call was over")
     meta: RecordingMetadata | None = None
     metadata = report.ended.metadata if report.ended else None
     if metadata is None:

@@ -45,6 +45,7 @@ class TourReport:
     failure: str | None = None
     held_at: float | None = None  # Unix times of the clicks on Hold and Resume
     resumed_at: float | None = None
+    finished: bool = False  # the tour came to its end (not stopped from outside)
 
 
 class DemoTour(QObject):
@@ -144,6 +145,7 @@ class DemoTour(QObject):
 
     def _finish(self) -> None:
         self._timer.stop()
+        self.report.finished = True
         self.window.close()
 
     def _changed(self, event: CallChanged) -> None:

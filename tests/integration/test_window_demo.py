@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from softphone.media.analysis import read_channels, tone_duration_s, tone_timeli
 from softphone.recordings.metadata import read_metadata
 from tests.integration.policies import Compliance
 from tests.integration.softphone_cli import REPO, StartPeer, child_env, run_driver
+from ui.demo import DemoCustomer
 
 pytestmark = pytest.mark.integration
 
@@ -109,3 +111,51 @@ def test_softphone_demo_offscreen_plays_the_call_saves_screenshots_and_reports(
         assert (image.width(), image.height()) == (980, 680), path
         colours = {image.pixel(x, y) for x in range(0, 980, 7) for y in range(0, 680, 7)}
         assert len(colours) > 20, path  # a drawn window, not a blank one
+
+
+def test_the_demo_customer_answers_again_on_the_same_address_after_a_call(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    customer = DemoCustomer(("--play", "tone:440"), tmp_path)
+    try:
+        first = customer.peer
+        customer.replace_if_ended()
+        assert customer.peer is first  # still waiting for its call: kept
+        first.proc.terminate()  # as when its call has ended
+        first.proc.wait(10)
+        customer.replace_if_ended()
+        assert customer.peer is not first and customer.peer.port == first.port
+        assert customer.peer.proc.poll() is None
+    finally:
+        customer.stop()
+    assert customer.peer.proc.poll() is not None
+
+
+def test_sigterm_during_the_demo_call_hangs_up_finishes_the_recording_and_stops_the_customer(
+    tmp_path: Path,
+) -> None:
+    env = child_env()
+    env.pop("DISPLAY", None)
+    command = [sys.executable, "-m", "softphone.cli", "demo", "--offscreen", "--folder"]
+    with subprocess.Popen(
+        [*command, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+    ) as proc:  # fmt: skip
+        try:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                if "the call is recorded" in line:
+                    break
+            proc.terminate()
+            out, _ = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 1, out  # the demo call was cut short
+    assert "problem: the demo was stopped before its call was over" in out
+    [metadata] = tmp_path.rglob("*.json")
+    assert read_metadata(metadata).status == "complete"  # hung up, the recording finished
+    port = re.search(r"answers at sip:customer@127\.0\.0\.1:(\d+)", out)
+    assert port is not None, out
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", int(port.group(1))))  # the customer's process let go of it
