@@ -200,22 +200,34 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
 def _stop_signals(window: MainWindow, softphone: Softphone) -> Iterator[None]:
     """Ctrl-C and SIGTERM hang up every call, close the window once they ended, and quit.
 
+    A call that arrives meanwhile is hung up too. Calls still up when the grace time is over
+    are left to `open_softphone`'s end: the window is not closed then, as closing it would ask.
     Python runs a signal handler between two bytecodes, which the bridge's timer provides.
     """
     deadline: list[float] = []
+    asked: set[int] = set()  # the calls hung up so far
     poll = QTimer(window)
     poll.setInterval(50)
 
+    def end_new_calls() -> None:
+        calls = {c.call_id for c in softphone.desk.calls() if c.live}
+        if calls - asked:
+            asked.update(calls)
+            softphone.desk.end_all()
+
     def check() -> None:
-        if not any(c.live for c in softphone.desk.calls()) or time.monotonic() > deadline[0]:
-            poll.stop()
+        end_new_calls()
+        live = any(c.live for c in softphone.desk.calls())
+        if live and time.monotonic() < deadline[0]:
+            return
+        poll.stop()
+        if not live:
             window.close()
-            QApplication.quit()
+        QApplication.quit()
 
     def stop(_signum: int, _frame: object) -> None:
         if not deadline:
             deadline.append(time.monotonic() + SHUTDOWN_GRACE_S)
-            softphone.desk.end_all()
             poll.start()
 
     poll.timeout.connect(check)

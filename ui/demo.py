@@ -111,7 +111,7 @@ def report_lines(report: TourReport) -> tuple[list[str], bool]:
     """The demo call's report, and whether it went as expected."""
     lines: list[str] = []
     problems = [report.failure] if report.failure else []
-    if not report.finished:
+    if not report.finished and not report.failure:
         problems.append("the demo was stopped before its call was over")
     meta: RecordingMetadata | None = None
     metadata = report.ended.metadata if report.ended else None

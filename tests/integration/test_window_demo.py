@@ -159,3 +159,34 @@ def test_sigterm_during_the_demo_call_hangs_up_finishes_the_recording_and_stops_
     assert port is not None, out
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", int(port.group(1))))  # the customer's process let go of it
+
+
+def test_softphone_window_rings_for_a_call_and_sigterm_ends_it_cleanly(
+    start_peer: StartPeer, compliance: Compliance
+) -> None:
+    env = child_env()
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    command = [sys.executable, "-m", "softphone.cli", "-v", "window", *compliance.args]
+    options = ["--mic", "silence", "--speaker", "null", "--listen", "127.0.0.1:0"]
+    with subprocess.Popen(
+        [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+    ) as proc:  # fmt: skip
+        try:
+            assert proc.stderr is not None
+            port = None
+            for line in proc.stderr:
+                if found := re.search(r"SIP engine listening on 127\.0\.0\.1:(\d+)/udp", line):
+                    port = int(found.group(1))
+                    break
+            assert port is not None
+            peer = start_peer("--call", f"sip:agent@127.0.0.1:{port}")
+            peer.wait_for("state", 15, state="early")  # the window rings
+            proc.terminate()
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    peer.wait_for("state", 10, state="disconnected")  # the ringing call was ended, not left
