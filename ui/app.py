@@ -139,11 +139,21 @@ def store_history(recordings: Path, agent: str, limit: int = HISTORY_LIMIT) -> H
     return calls
 
 
-def open_recording(item: QListWidgetItem) -> None:
-    """Open a history row's recording in the desktop's audio player, if it has one."""
-    path = item.data(Qt.ItemDataRole.UserRole)  # the row's recording file (ui/history.py)
-    if isinstance(path, str) and Path(path).is_file():
-        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+def recording_opener(window: MainWindow) -> Callable[[QListWidgetItem], None]:
+    """Opens a history row's recording in the desktop's player; says why not when it cannot."""
+
+    def open_row(item: QListWidgetItem) -> None:
+        path = item.data(Qt.ItemDataRole.UserRole)  # the row's recording file (ui/history.py)
+        if not isinstance(path, str):
+            window.status.say(window.tr("That call was not recorded."))
+        elif not Path(path).is_file():
+            text = window.tr("The recording %1 is not there any more.").replace("%1", path)
+            window.status.say(text, problem=True)
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+            text = window.tr("No program here opens recordings; it is %1").replace("%1", path)
+            window.status.say(text, problem=True)
+
+    return open_row
 
 
 def _qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
@@ -182,7 +192,7 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
             agent=phone.agent,
             history=store_history(phone.recordings, phone.agent),
         )
-        window.history.itemActivated.connect(open_recording)
+        window.history.itemActivated.connect(recording_opener(window))
         if account is None or account.registrar is None:  # no registration will be reported
             address = softphone.stack.phone.account_uri()
             text = window.tr("Agent %1 · direct IP calls, reachable at %2")

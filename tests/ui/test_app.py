@@ -23,7 +23,7 @@ from softphone.recordings.store import RecordingStore
 from softphone.vocabulary.events import CallDirection
 from tests.ui.conftest import Agent, close_quietly
 from tests.ui.rig import Rig
-from ui.app import number_rule, open_recording, store_history
+from ui.app import number_rule, recording_opener, store_history
 from ui.bridge import DeskBridge
 from ui.mainwindow import MainWindow
 
@@ -56,7 +56,7 @@ def test_a_direct_ip_phone_refuses_numbers_and_asks_for_a_sip_address(
 
 
 def test_the_window_of_a_direct_ip_phone_says_so_when_a_number_is_dialled(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, rig: Rig, tmp_path: Path
+    qtbot: QtBot, rig: Rig, tmp_path: Path
 ) -> None:
     window = MainWindow(
         DeskBridge(rig.desk, rig.turn),
@@ -114,17 +114,30 @@ def test_the_history_is_the_agents_own_recordings_newest_first(tmp_path: Path) -
     assert [c.remote_uri for c in store_history(tmp_path, "agent7", limit=1)()] == ["sip:bob@y"]
 
 
-def test_a_history_row_opens_its_recording(
-    agent: Agent, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_a_history_row_opens_its_recording_or_says_why_not(
+    agent: Agent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[QUrl] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", opened.append)
+    works = [True]
+
+    def open_url(url: QUrl) -> bool:
+        opened.append(url)
+        return works[0]
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     agent.rig.recording()
     agent.turn()
     agent.rig.close()
     agent.turn()
     history = agent.window.history
-    history.itemActivated.connect(open_recording)
+    history.itemActivated.connect(recording_opener(agent.window))
     history.itemActivated.emit(history.item(0))
     [url] = opened
-    assert url.toLocalFile().endswith(".wav") and Path(url.toLocalFile()).is_file()
+    recording = Path(url.toLocalFile())
+    assert recording.suffix == ".wav" and recording.is_file()
+    works[0] = False  # a desktop without a player
+    history.itemActivated.emit(history.item(0))
+    assert agent.status == ("problem", f"No program here opens recordings; it is {recording}")
+    recording.unlink()
+    history.itemActivated.emit(history.item(0))
+    assert agent.status == ("problem", f"The recording {recording} is not there any more.")
