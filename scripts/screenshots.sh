@@ -3,7 +3,8 @@
 #   bash scripts/screenshots.sh        (needs Xvfb: bash scripts/setup.sh --test)
 # Starts Xvfb on a free display, runs `softphone demo --auto` there (the real X11 window, not
 # Qt's offscreen platform), copies the screenshots taken during the disclosure, on hold and after
-# the call to docs/images/, and stops Xvfb. PYTHON picks the interpreter (default .venv's).
+# the call to docs/images/ (or SCREENSHOTS_DIR), and stops Xvfb. PYTHON picks the interpreter
+# (default .venv's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,8 +31,9 @@ done
 
 env -u WAYLAND_DISPLAY DISPLAY=":$number" QT_QPA_PLATFORM=xcb PYTHONPATH="$PWD" \
     "$python" -m softphone.cli demo --auto --folder "$folder/demo" </dev/null
-mkdir -p docs/images
+out=${SCREENSHOTS_DIR:-docs/images}
+mkdir -p "$out"
 for name in disclosure on-hold after-call; do
-    cp "$folder/demo/screenshots/window-$name.png" "docs/images/window-$name.png"
-    printf 'docs/images/window-%s.png\n' "$name"
+    cp "$folder/demo/screenshots/window-$name.png" "$out/window-$name.png"
+    printf '%s/window-%s.png\n' "$out" "$name"
 done

@@ -3,13 +3,15 @@
 The window (offscreen, its own process) dials a customer peer that sends one tone while the call
 is live and another while the agent holds it, refusing the hold so that its held tone keeps
 coming; the window's own buttons hold, resume and hang up. The recording is then judged by its
-audio and its metadata. `softphone demo --offscreen` is run as a newcomer would run it.
+audio and its metadata. `softphone demo --offscreen` is run as a newcomer would run it, the
+screenshot script runs the real X11 window on Xvfb, and stop signals end it all in order.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -190,3 +192,19 @@ def test_softphone_window_rings_for_a_call_and_sigterm_ends_it_cleanly(
     assert proc.returncode == 0, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
     peer.wait_for("state", 10, state="disconnected")  # the ringing call was ended, not left
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb: bash scripts/setup.sh --test")
+def test_the_screenshot_script_shows_the_real_window_on_xvfb(qtbot: QtBot, tmp_path: Path) -> None:
+    env = child_env()
+    env.update(PYTHON=sys.executable, SCREENSHOTS_DIR=str(tmp_path))
+    env.pop("QT_QPA_PLATFORM", None)  # the script asks for the X11 platform itself
+    done = subprocess.run(
+        ["bash", "scripts/screenshots.sh"], capture_output=True, text=True, timeout=120,
+        cwd=REPO, env=env, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "result: PASS" in done.stdout, done.stdout
+    for name in ("disclosure", "on-hold", "after-call"):
+        image = QImage(str(tmp_path / f"window-{name}.png"))
+        assert (image.width(), image.height()) == (980, 680), name
