@@ -164,13 +164,13 @@ def _qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> 
     qt_log.log(level, "%s", message)
 
 
-def application(argv: Sequence[str] | None = None) -> QApplication:
+def application() -> QApplication:
     """The process's QApplication (created on first use, with Qt's messages in the log)."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
     qInstallMessageHandler(_qt_message)
-    app = QApplication(list(argv or sys.argv[:1]))
+    app = QApplication(sys.argv[:1])
     app.setApplicationName("softphone")
     app.setDesktopFileName("softphone")
     return app
