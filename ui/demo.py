@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer
 from softphone.app.peerproc import CustomerPeer
 from softphone.app.root import Softphone
 from softphone.recordings.metadata import MetadataError, RecordingMetadata, read_metadata
+from softphone.vocabulary import exitcodes
 from ui.app import WindowPhone, run_window
 from ui.mainwindow import MainWindow
 from ui.tour import DemoTour, Progress, Timing, TourReport
@@ -104,7 +105,7 @@ def run_demo(plan: DemoPlan, out: TextIO = sys.stdout) -> int:
         return code
     lines, passed = report_lines(tours[0].report)
     print("\n".join(lines), file=out, flush=True)
-    return 0 if passed else 1
+    return exitcodes.OK if passed else exitcodes.FAILED
 
 
 def report_lines(report: TourReport) -> tuple[list[str], bool]:
