@@ -52,7 +52,8 @@ class HistoryPanel(QListWidget):
             way = "↙" if call.direction is CallDirection.INBOUND else "↗"
             length = duration(call.duration_s) if call.duration_s else self.tr("not answered")
             recorded = self.tr("recorded") if call.recording else self.tr("not recorded")
-            text = f"{when}  {way}  {party(call.remote_uri).label} · {length} · {recorded}"
+            # Two lines: a narrow column shows whether it was recorded, not only who it was.
+            text = f"{when}  {way}  {party(call.remote_uri).label}\n{length} · {recorded}"
             item = QListWidgetItem(text, self)
             item.setData(Qt.ItemDataRole.UserRole, call.recording)
             item.setToolTip(call.recording or "")

@@ -297,9 +297,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _dial(self, entry: DialText) -> None:
-        uri = dial_target(entry, self._to_uri)
-        placed: list[int] = []
-        if self._run(lambda: placed.append(self.desk.dial(uri))):
+        placed: list[int] = []  # the number rule (`to_uri`) may refuse too, with a DeskError
+        if self._run(lambda: placed.append(self.desk.dial(dial_target(entry, self._to_uri)))):
             self.recent.add(entry.target, dialled=True)
             self.dial.line.clear()
             self._focus = placed[0]
@@ -404,8 +403,7 @@ class MainWindow(QMainWindow):
         if not entry.dialable:
             self._say(entry.problem or self.tr("Type a number or a SIP address."), problem=True)
             return False
-        uri = dial_target(entry, self._to_uri)
-        return self._run(lambda: command(uri))
+        return self._run(lambda: command(dial_target(entry, self._to_uri)))
 
     def _complete(self) -> None:
         if self._focus is None:

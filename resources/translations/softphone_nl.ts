@@ -773,4 +773,27 @@
         <translation>Of het doorverbinden naar %1 gelukt is, is niet bekend (%2).</translation>
     </message>
 </context>
+<context>
+    <name>window</name>
+    <message>
+        <source>That call was not recorded.</source>
+        <translation>Dat gesprek is niet opgenomen.</translation>
+    </message>
+    <message>
+        <source>The recording %1 is not there any more.</source>
+        <translation>De opname %1 is er niet meer.</translation>
+    </message>
+    <message>
+        <source>No program here opens recordings; it is %1</source>
+        <translation>Geen programma hier opent opnamen; de opname staat in %1</translation>
+    </message>
+    <message>
+        <source>Agent %1 · direct IP calls, reachable at %2</source>
+        <translation>Agent %1 · directe IP-gesprekken, bereikbaar op %2</translation>
+    </message>
+    <message>
+        <source>Press Enter to call the demo customer.</source>
+        <translation>Druk op Enter om de demoklant te bellen.</translation>
+    </message>
+</context>
 </TS>

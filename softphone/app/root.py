@@ -1,8 +1,8 @@
 """The composition root: engine, account, audio, recordings and desk, built once, ended in order.
 
 Every client (the `call` and `answer` commands, the self-test, the register check, the test
-drivers, the window to come) gets its phone from here and drives it through the desk; no other
-module wires pjsua2 objects together. The order of the end is the reverse of the start: the
+drivers, the window in `ui/app.py`) gets its phone from here and drives it through the desk; no
+other module wires pjsua2 objects together. The order of the end is the reverse of the start: the
 calls still on the desk are hung up and their recordings finished, the desk lets go of the
 engine, the engine stops (its clock thread with it), and only then are the audio devices closed,
 so that no thread reads or writes them any more.

@@ -1,4 +1,4 @@
-"""Command-line entry points: scripted calls, the self-test and the customer peer."""
+"""Command-line entry points: scripted calls, the window and its demo, the self-test, config."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from softphone.app.registercheck import (
 )
 from softphone.app.reporttext import registration_text
 from softphone.calls.pause import reason_refusal
-from softphone.cli import auditcommand, callcommand, recordingscommand
+from softphone.cli import auditcommand, callcommand, recordingscommand, windowcommand
 from softphone.cli.cliout import configure_logging, guarded, print_json, resolve_path, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
@@ -261,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     selftest = sub.add_parser("selftest", help="prove on this machine that calls work")
     selftest.add_argument("--json", action="store_true", help="print the result as JSON last")
     selftest.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
+    _add_account_options(windowcommand.add_parsers(sub))
     config_commands.add_parsers(sub)
     recordingscommand.add_parser(sub)
     auditcommand.add_parser(sub)
@@ -345,6 +346,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command in ("call", "answer"):
             return callcommand.run(args, _settings(args))
+        if args.command in windowcommand.COMMANDS:
+            return windowcommand.run(args, _settings)
         if args.command in (recordingscommand.COMMAND, auditcommand.COMMAND):
             return _recordings(args)
         if args.command in config_commands.COMMANDS:

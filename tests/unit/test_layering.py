@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,9 +73,63 @@ def test_the_ui_check_sees_a_forbidden_import() -> None:
     assert _ui_offences({"softphone.calls.desk", "softphone.client", "PySide6.QtWidgets"}) == []
 
 
+# The one core module that reaches up into the window, and only inside its command functions
+# (`softphone window` and `softphone demo`): importing the CLI loads no Qt widgets.
+_UI_DOOR = ROOT / "softphone" / "cli" / "windowcommand.py"
+
+
+def _widget_imports(imported: set[str]) -> list[str]:
+    """The imports that bring Qt widgets: PySide6.QtWidgets, or the window's package `ui`."""
+    return sorted(n for n in imported if _within(n, "PySide6.QtWidgets") or _within(n, "ui"))
+
+
+def _eager_imports(path: Path) -> set[str]:
+    """The imports run when the module is imported (those inside functions are not)."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            if isinstance(child, ast.Import):
+                names.update(alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                names.add(child.module)
+            visit(child)
+
+    visit(ast.parse(path.read_text(), str(path)))
+    return names
+
+
 def test_the_core_has_no_widgets() -> None:
     for path in _sources("softphone"):
-        assert not any(n.startswith("PySide6.QtWidgets") for n in _imports(path)), path
+        if path != _UI_DOOR:
+            assert _widget_imports(_imports(path)) == [], path
+
+
+def test_the_window_command_imports_the_window_only_when_run() -> None:
+    assert _widget_imports(_imports(_UI_DOOR)) != []  # it does open the window...
+    assert _widget_imports(_eager_imports(_UI_DOOR)) == []  # ...from inside its functions
+
+
+def test_the_widget_check_sees_an_eager_import(tmp_path: Path) -> None:
+    # Guards the two checks above against a visitor that skips (or enters) too much.
+    module = tmp_path / "m.py"
+    module.write_text("import ui.app\n\ndef f():\n    from PySide6.QtWidgets import QWidget\n")
+    assert _widget_imports(_imports(module)) == ["PySide6.QtWidgets", "ui.app"]
+    assert _widget_imports(_eager_imports(module)) == ["ui.app"]
+    assert _widget_imports({"uitools", "PySide6.QtCore", "softphone.ui"}) == []
+
+
+def test_importing_the_cli_loads_no_widgets() -> None:
+    probe = (
+        "import sys, softphone.cli.main; "
+        "print(sorted(m for m in sys.modules if m == 'ui' or m.startswith(('ui.', 'PySide6'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_every_module_opens_with_a_one_line_docstring() -> None:
