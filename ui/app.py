@@ -33,12 +33,19 @@ from softphone.app.headless import calls_for
 from softphone.app.root import SHUTDOWN_GRACE_S, Audio, PhoneConfig, Softphone, open_softphone
 from softphone.calls.session import SessionSetup
 from softphone.calls.snapshot import DeskError
+from softphone.config.locations import user_preferences_path
+from softphone.config.resolve import Settings
 from softphone.config.schema import AccountPolicy
+from softphone.media.devices import AudioDevice, DeviceError
+from softphone.media.portaudio import portaudio
+from softphone.media.ringer import Ringer
 from softphone.recordings.metadata import MetadataError, read_metadata
 from softphone.vocabulary.events import CallDirection
 from ui.bridge import DeskBridge
 from ui.history import PastCall
 from ui.mainwindow import HistorySource, MainWindow
+from ui.settingsdialog import SettingsAccess
+from ui.translations import Translations
 
 log = logging.getLogger("softphone.ui")
 qt_log = logging.getLogger("softphone.qt")
@@ -66,6 +73,8 @@ class WindowPhone:
     recordings: Path  # the folder the history is read from
     state_path: Path  # the window's geometry
     max_calls: int = 2
+    settings: Settings | None = None  # the policy and preferences: language, ringer, settings
+    preferences_path: Path | None = None  # where the settings dialog saves (default: the user's)
 
 
 Ready = Callable[[MainWindow, Softphone], None]
@@ -179,6 +188,8 @@ def application() -> QApplication:
 def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
     """Show the window on the real phone until it is closed; the event loop's exit code."""
     app = application()
+    translations = Translations(app)
+    translations.use(phone.settings.ui.language if phone.settings else "")
     account = phone.config.account
     screen = calls_for(account.user if account else None)
     with open_softphone(
@@ -191,6 +202,8 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
             state_path=phone.state_path,
             agent=phone.agent,
             history=store_history(phone.recordings, phone.agent),
+            ringer=_ringer(phone.settings, phone.audio),
+            settings=_settings_access(phone, translations),
         )
         window.history.itemActivated.connect(recording_opener(window))
         if account is None or account.registrar is None:  # no registration will be reported
@@ -204,6 +217,39 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
             code = app.exec()
         window.deleteLater()
     return code
+
+
+def _ringer(settings: Settings | None, audio: Audio) -> Ringer | None:
+    """The ringer on the preferred ringer device; a missing sound system rings nowhere, said."""
+    if settings is None:
+        return None
+    try:
+        pa = portaudio()
+    except DeviceError as exc:
+        log.warning("incoming calls will not ring: %s", exc)
+        return None
+    return Ringer(pa, settings.audio.ringer_device or None, events=audio.devices)
+
+
+def _settings_access(phone: WindowPhone, translations: Translations) -> SettingsAccess | None:
+    """What the settings dialog reads and changes: the policy, the preferences, the devices."""
+    if phone.settings is None:
+        return None
+
+    def devices() -> list[AudioDevice]:
+        try:
+            return portaudio().devices()
+        except DeviceError as exc:
+            log.warning("no audio devices to list: %s", exc)
+            return []
+
+    return SettingsAccess(
+        policy=phone.settings.policy,
+        preferences_path=phone.preferences_path or user_preferences_path(),
+        devices=devices,
+        device_events=phone.audio.devices,
+        use_language=translations.use,
+    )
 
 
 @contextmanager

@@ -134,7 +134,9 @@ def _window(args: argparse.Namespace, settings: Settings) -> int:
         allow_incoming_transfers=settings.policy.calls.allow_incoming_transfer,
     )
     audio = open_audio(args.mic, args.speaker, settings)
-    phone = WindowPhone(config, setup, audio, agent, recordings, default_state_path())
+    phone = WindowPhone(
+        config, setup, audio, agent, recordings, default_state_path(), settings=settings
+    )
     return run_window(phone)
 
 
@@ -169,6 +171,8 @@ def _demo(args: argparse.Namespace, settings_for: SettingsFor) -> int:
         agent,
         recordings,
         folder / "window.ini",
+        settings=settings,
+        preferences_path=folder / "preferences.toml",  # the demo leaves the agent's own alone
     )
     customer = (
         "--play",
