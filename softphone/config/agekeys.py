@@ -9,6 +9,8 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
+from softphone.config.checks import InvalidValueError, ValueType, show
+
 
 def parse_recipients(texts: Iterable[str]) -> list[Any]:
     """The age X25519 recipients `texts` name; ValueError naming the first one that is not one."""
@@ -48,3 +50,20 @@ def public_key(identity: Any) -> str:
 def fingerprint(recipient: str) -> str:
     """A short, stable name of a public key for metadata and messages (not secret)."""
     return "sha256:" + hashlib.sha256(recipient.strip().encode()).hexdigest()[:16]
+
+
+class AgeRecipients(ValueType[tuple[str, ...]]):
+    """An array of age X25519 public keys (recording.encrypt_to); each must parse."""
+
+    expected = 'an array of age public keys such as ["age1..."] (empty: no encryption)'
+
+    def check(self, value: object) -> tuple[str, ...]:
+        """The keys in order, without repeats; InvalidValueError naming the first bad one."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidValueError(f"expected {self.expected}, got {show(value)}")
+        keys = tuple(dict.fromkeys(v.strip() for v in value))
+        try:
+            parse_recipients(keys)
+        except ValueError as exc:
+            raise InvalidValueError(str(exc)) from None
+        return keys
