@@ -48,8 +48,14 @@ def encryption_facts(recipients: Sequence[str]) -> dict[str, Any]:
 
 
 def chunk(kind: bytes, frames: int, plaintext: bytes, recipients: Sequence[Any]) -> bytes:
-    """One framed chunk: `plaintext` encrypted as an independent age file to `recipients`."""
-    sealed = cast(bytes, pyrage.encrypt(plaintext, list(recipients)))
+    """One framed chunk: `plaintext` encrypted as an independent age file to `recipients`.
+
+    OSError when age cannot encrypt, so the writer treats it as any failed write.
+    """
+    try:
+        sealed = cast(bytes, pyrage.encrypt(plaintext, list(recipients)))
+    except pyrage.EncryptError as exc:
+        raise OSError(f"encrypting the audio failed: {exc}") from None
     return _FRAME.pack(kind, frames, len(sealed)) + sealed
 
 
