@@ -55,8 +55,8 @@ def assert_ciphertext_only(recordings: Path) -> list[Path]:
         if path.name.endswith((".sealed", PARTIAL_SEALED_SUFFIX)):
             assert_all_age_ciphertext(path)
             containers.append(path)
-        else:
-            assert path.suffix in (".json", ".jsonl", ".sqlite", ".lock"), path
+        else:  # metadata (".json.tmp" while it is replaced), the audit trail, the index
+            assert path.name.endswith((".json", ".json.tmp", ".jsonl", ".sqlite", ".lock")), path
     return containers
 
 
