@@ -160,6 +160,9 @@ def test_a_flipped_byte_in_the_ciphertext_is_caught_by_verify(tmp_path: Path) ->
     # Even with the hash in the metadata rewritten to match, age's authentication refuses it.
     with pytest.raises(SealedAudioError, match="cannot be decrypted"):
         open_audio(audio_path, [file_sha256(audio_path)], keys=lambda: [str(QA)])
+    audio_path.write_bytes(bytes(data[: len(data) // 3]))  # cut off: fewer frames than sealed
+    ((_rid, problems),) = verify_library(tmp_path)[0]
+    assert [p.kind for p in problems] == ["truncated"], problems
 
 
 def test_export_with_the_key_writes_the_decrypted_wav_and_without_refuses(tmp_path: Path) -> None:
