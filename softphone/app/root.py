@@ -228,6 +228,7 @@ def recording_setup(settings: Settings, recordings: Path, agent: str) -> Session
         retention_days=policy.retention_days,
         group=policy.group,
         pause_requires_reason=policy.pause_requires_reason,
+        encrypt_to=policy.encrypt_to,
     )
 
 

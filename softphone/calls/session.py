@@ -405,7 +405,9 @@ class CallSession:
             started = self.answered_at or time.time()  # both sides of a call name it alike
             paths = store.new_recording(self.sip_call_id, self.direction.value, started)
             self.writer = RecordingWriter(
-                paths.partial, lambda why: self.engine.post(RecorderFailed(call_id, why))
+                paths.partial,
+                lambda why: self.engine.post(RecorderFailed(call_id, why)),
+                seal_to=paths.seal_to,
             )
         except (StoreError, RecordingError) as exc:
             self.outcome.problems.append(f"nothing was recorded: {exc}")

@@ -27,8 +27,13 @@ def prepare_setup(
     retention_days: int | None = None,
     group: str | None = None,
     pause_requires_reason: bool = False,
+    encrypt_to: tuple[str, ...] = (),
 ) -> SessionSetup:
-    """Load the disclosure and open the store: recover interrupted recordings, expire old ones."""
+    """Load the disclosure and open the store: recover interrupted recordings, expire old ones.
+
+    With `encrypt_to` (age public keys) every recording is sealed to them; keys that cannot be
+    used mean nothing is recorded, never a recording in plaintext.
+    """
     problems: list[str] = []
     disclosure: Disclosure | None = None
     if spec is None:
@@ -44,7 +49,7 @@ def prepare_setup(
         problems.append("nothing will be recorded: no recordings directory is configured")
     else:
         try:
-            store = RecordingStore(recordings, group=group, agent=agent)
+            store = RecordingStore(recordings, group=group, agent=agent, seal_to=encrypt_to)
             for recovered in store.recover():
                 log.warning("recovered an interrupted recording: %s", recovered)
             if retention_days is not None:

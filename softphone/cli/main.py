@@ -19,7 +19,7 @@ from softphone.app.registercheck import (
 )
 from softphone.app.reporttext import registration_text
 from softphone.calls.pause import reason_refusal
-from softphone.cli import auditcommand, callcommand, recordingscommand, windowcommand
+from softphone.cli import auditcommand, callcommand, qacommand, recordingscommand, windowcommand
 from softphone.cli.cliout import configure_logging, guarded, print_json, resolve_path, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
@@ -265,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parsers(sub)
     recordingscommand.add_parser(sub)
     auditcommand.add_parser(sub)
+    qacommand.add_parser(sub)
     return parser
 
 
@@ -350,6 +351,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return windowcommand.run(args, _settings)
         if args.command in (recordingscommand.COMMAND, auditcommand.COMMAND):
             return _recordings(args)
+        if args.command == qacommand.COMMAND:
+            return qacommand.run(args)
         if args.command in config_commands.COMMANDS:
             return config_commands.run(args)
         if args.command == "register":

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.cli.cliout import print_json, say
-from softphone.recordings.audiofile import AudioIntegrityError
+from softphone.recordings.audiofile import AudioIntegrityError, SealedAudioError
 from softphone.recordings.audit import AuditError, AuditLog
 from softphone.recordings.catalog import find_entry, verify_library
 from softphone.recordings.index import Filters, LibraryIndex
@@ -122,7 +122,7 @@ def run(args: argparse.Namespace, root: Path, retention_days: Callable[[], int])
     except (LookupError, ValueError, HoldError) as exc:
         say(str(exc))
         return exitcodes.BAD_INPUT
-    except (AuditError, ExportError, AudioIntegrityError) as exc:
+    except (AuditError, ExportError, AudioIntegrityError, SealedAudioError) as exc:
         say(str(exc))
         return exitcodes.FAILED
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from softphone.config.agekeys import AgeRecipients
 from softphone.config.audiocheck import disclosure_audio_problem
 from softphone.config.checks import (
     ACCOUNT_NAME,
@@ -224,6 +225,7 @@ def read_recording(root: TableReader, default_dir: Path) -> tuple[RecordingPolic
     days = t.value("retention_days", RETENTION_DAYS)
     group = t.value("group", GROUP_NAME)
     requires_reason = t.value("pause_requires_reason", Flag())
+    encrypt_to = t.value("encrypt_to", AgeRecipients())
     t.report_unknown()
     if group is not None and (problem := group_problem(group)) is not None:
         t.out.error(t.at("group"), problem)
@@ -241,6 +243,7 @@ def read_recording(root: TableReader, default_dir: Path) -> tuple[RecordingPolic
             retention_days=days or 90,
             group=group,
             pause_requires_reason=bool(requires_reason),
+            encrypt_to=encrypt_to or (),
         ),
         directory is not None,
     )

@@ -96,13 +96,15 @@ class RecordingPolicy:
 
     Without `group` recordings are private to the agent who made them (folders 0700, files
     0600); with it, that group may read them (0750 and 0640), and no one else. With
-    `pause_requires_reason` every privacy pause of a recording must say why.
+    `pause_requires_reason` every privacy pause of a recording must say why. With `encrypt_to`
+    (age public keys of QA) every new recording is encrypted to all of them; empty: plain WAV.
     """
 
     directory: Path
     retention_days: int = 90
     group: str | None = None
     pause_requires_reason: bool = False
+    encrypt_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

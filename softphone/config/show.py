@@ -84,6 +84,7 @@ def policy_entries(policy: Policy) -> list[Entry]:
     add(("recording", "retention_days"), policy.recording.retention_days)
     add(("recording", "group"), policy.recording.group)
     add(("recording", "pause_requires_reason"), policy.recording.pause_requires_reason)
+    add(("recording", "encrypt_to"), list(policy.recording.encrypt_to))
     security = policy.security
     add(("security", "tls_verify_server"), security.tls_verify_server)
     add(("security", "ca_file"), security.ca_file)

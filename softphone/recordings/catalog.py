@@ -15,7 +15,12 @@ from pathlib import Path
 from softphone.recordings.audiofile import AudioIntegrityError, damaged_frames, open_audio
 from softphone.recordings.audit import AuditError, AuditEvent, AuditLog
 from softphone.recordings.metadata import MetadataError, RecordingMetadata, read_metadata
-from softphone.recordings.store import PARTIAL_SUFFIX, recording_id
+from softphone.recordings.store import (
+    PARTIAL_SEALED_SUFFIX,
+    PARTIAL_SUFFIX,
+    SEALED_SUFFIX,
+    recording_id,
+)
 from softphone.recordings.writer import file_sha256
 
 _SEALED = (AuditEvent.FINALISED.value, AuditEvent.RECOVERED.value)
@@ -43,7 +48,7 @@ class Entry:
 
     @property
     def audio_path(self) -> Path:
-        """The WAV next to the metadata."""
+        """The audio file (a WAV, or a sealed one) next to the metadata."""
         name = self.metadata.audio.file if self.metadata else self.metadata_path.stem + ".wav"
         return self.metadata_path.with_name(name)
 
@@ -104,8 +109,11 @@ def verify(entry: Entry, trail: TrailFacts | None = None) -> list[Problem]:
         return problems
     audio_path = entry.audio_path
     if not audio_path.is_file():
-        partial = audio_path.with_name(audio_path.stem + PARTIAL_SUFFIX)
-        hint = "; its partial audio awaits recovery" if partial.exists() else ""
+        partials = [
+            audio_path.with_name(audio_path.stem + s)
+            for s in (PARTIAL_SUFFIX, PARTIAL_SEALED_SUFFIX)
+        ]
+        hint = "; its partial audio awaits recovery" if any(p.exists() for p in partials) else ""
         return [*problems, Problem("missing", f"the audio file {audio_path.name} is missing{hint}")]
     problems += _audio_problems(entry, meta, trail)
     if trail is not None and meta.status in _FINISHED:
@@ -119,7 +127,7 @@ def _audio_problems(
 ) -> list[Problem]:
     try:
         audio = open_audio(entry.audio_path, [meta.audio.sha256])
-        frames = audio.info().frames
+        frames = audio.frames
     except AudioIntegrityError:
         try:
             frames = damaged_frames(entry.audio_path)
@@ -185,7 +193,7 @@ def verify_library(root: Path) -> tuple[list[tuple[str, list[Problem]]], str | N
         seen.add(rid)
         claimed.add(entry.audio_path)
         results.append((rid, verify(entry, trail.get(rid, TrailFacts()))))
-    for wav in sorted(root.rglob("*.wav")):
+    for wav in sorted([*root.rglob("*.wav"), *root.rglob(f"*{SEALED_SUFFIX}")]):
         if wav not in claimed:
             rid = recording_id(root, wav.with_suffix(".json"))
             seen.add(rid)

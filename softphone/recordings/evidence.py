@@ -17,6 +17,7 @@ from softphone.recordings.metadata import (
     RecordingMetadata,
     write_metadata,
 )
+from softphone.recordings.sealed import encryption_facts
 from softphone.recordings.store import RecordingPaths, seal
 from softphone.recordings.writer import RecordingWriter
 from softphone.vocabulary.frames import RATE
@@ -31,7 +32,11 @@ class EvidenceLog:
         self.paths = paths
         self.metadata = RecordingMetadata(
             call=CallFacts(local_uri=str(call.pop("local_uri", "")), **call),
-            audio=AudioFacts(file=paths.audio.name, rate=RATE),
+            audio=AudioFacts(
+                file=paths.audio.name,
+                rate=RATE,
+                encryption=encryption_facts(paths.seal_to) if paths.seal_to else None,
+            ),
             disclosure=DisclosureEvidence(**disclosure),
         )
         self._saved_gate = -1
@@ -82,7 +87,7 @@ class EvidenceLog:
     def finish(
         self, writer: RecordingWriter, gate: Sequence[GateEntry], problems: list[str]
     ) -> None:
-        """Finalize the audio into its WAV and the metadata into its final state.
+        """Finalize the audio into its WAV (or sealed file) and the metadata into its final state.
 
         If the WAV cannot be written (the disk is full), the partial audio stays where it is and
         the next start recovers it; the metadata says so.

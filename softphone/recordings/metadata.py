@@ -93,7 +93,7 @@ class PauseInterval:
 
 @dataclass
 class AudioFacts:
-    """The audio file: layout, length and integrity."""
+    """The audio file: layout (of the plaintext, for a sealed file), length and integrity."""
 
     file: str
     rate: int
@@ -102,8 +102,9 @@ class AudioFacts:
     sample_format: str = "pcm_s16le"
     frames: int = 0
     duration_s: float = 0.0
-    sha256: str | None = None
+    sha256: str | None = None  # of the file's bytes: for a sealed recording, of the ciphertext
     dropped_frames: int = 0
+    encryption: dict[str, Any] | None = None  # None: a plaintext WAV; else sealed.encryption_facts
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """What a QA reviewer does with a recording's audio, each audited: export it, or play a part.
 
 Both read the audio through `audiofile.open_audio`, held to the SHA-256 of the metadata and of
-the audit trail's finalised entry. An export is written beside its destination under a
-temporary name, fsynced and renamed, so a full disk leaves no partial file behind.
+the audit trail's finalised entry; a sealed recording is decrypted there, in memory, with the QA
+keys of the OS keyring, and an export of it is a decrypted WAV (its audit entry says so). An
+export is written beside its destination under a temporary name, fsynced and renamed, so a full
+disk leaves no partial file behind.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 import soundfile as sf
 
-from softphone.recordings.audiofile import VerifiedAudio, open_audio
+from softphone.config.qakey import load_identities
+from softphone.recordings.audiofile import KeySource, VerifiedAudio, open_audio
 from softphone.recordings.audit import AuditEvent, AuditLog
 from softphone.recordings.catalog import Entry, read_trail
 from softphone.recordings.store import recording_id
@@ -26,31 +29,40 @@ class ExportError(OSError):
     """The export could not be written; nothing was left at the destination."""
 
 
-def open_recording(root: Path, entry: Entry) -> VerifiedAudio:
-    """The recording's audio, checked against its metadata and the audit trail."""
+def open_recording(root: Path, entry: Entry, keys: KeySource = load_identities) -> VerifiedAudio:
+    """The recording's audio, checked against its metadata and the audit trail, and decrypted
+    with `keys` (by default QA's keys in the OS keyring) when it is sealed.
+    """
     if entry.metadata is None:
         raise ValueError("; ".join(p.text for p in entry.problems))
     sealed = read_trail(AuditLog.of(root)).get(recording_id(root, entry.metadata_path))
     trail_hash = sealed.sealed.get("audio_sha256") if sealed and sealed.sealed else None
-    return open_audio(entry.audio_path, [entry.metadata.audio.sha256, _text(trail_hash)])
+    return open_audio(entry.audio_path, [entry.metadata.audio.sha256, _text(trail_hash)], keys=keys)
 
 
 def export_recording(
-    root: Path, entry: Entry, target: Path, start_s: float | None, end_s: float | None
+    root: Path,
+    entry: Entry,
+    target: Path,
+    start_s: float | None,
+    end_s: float | None,
+    *,
+    keys: KeySource = load_identities,
 ) -> dict[str, Any]:
     """Write the recording (or the part from `start_s` to `end_s`) to `target` as a WAV.
 
     The whole call is copied byte for byte; a part is cut on frame boundaries. Returns the
     audit entry. ValueError for a bad range or an existing target, ExportError when writing
-    fails, AudioIntegrityError when the audio is not what was finalised.
+    fails, AudioIntegrityError when the audio is not what was finalised, SealedAudioError when
+    it is sealed and `keys` do not open it.
     """
     if target.exists():
         raise ValueError(f"'{target}' exists already; choose another name")
     if start_s is not None and end_s is not None and end_s <= start_s:
         raise ValueError(f"--to-s ({end_s:g}) must come after --from ({start_s:g})")
-    audio = open_recording(root, entry)
+    audio = open_recording(root, entry, keys)
     if start_s is None and end_s is None:
-        data = audio.data
+        data = audio.wav()
     else:
         samples, rate = audio.samples(start_s or 0.0, end_s)
         if samples.shape[0] == 0:
@@ -66,6 +78,7 @@ def export_recording(
         from_s=start_s,
         to_s=end_s,
         bytes=len(data),
+        decrypted=audio.sealed,
     )
 
 

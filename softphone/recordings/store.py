@@ -6,9 +6,12 @@ and <id> derived from the SIP Call-ID: both sides of one call name it alike. Eac
 folder of their own, so agents who share a workstation (and ROOT) cannot read each other's
 recordings; `access` sets the modes. While a call records, the audio is in
 <name>.partial.raw; a partial file found at start-up belongs to a call that a crash, kill or
-power cut interrupted, and is turned into a playable WAV then. A recording's id is its
-metadata's path below ROOT without `.json` (AGENT/YYYY/MM/DD/<name>); the audit trail
-(`audit.py`, ROOT/audit.jsonl) names it so, from its creation to its finalising or recovery.
+power cut interrupted, and is turned into a playable WAV then. With encryption at rest (`seal_to`,
+the policy's recording.encrypt_to) the audio is <name>.sealed, written as <name>.partial.sealed,
+and recovery only cuts off a chunk a kill left incomplete: it cannot decrypt, and need not.
+A recording's id is its metadata's path below ROOT without `.json` (AGENT/YYYY/MM/DD/<name>);
+the audit trail (`audit.py`, ROOT/audit.jsonl) names it so, from its creation to its finalising
+or recovery.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from softphone.config.agekeys import parse_recipients
 from softphone.config.filechecks import group_problem, probe_directory
 from softphone.config.tomlfile import current_user
 from softphone.recordings.access import make_folders
@@ -35,12 +39,15 @@ from softphone.recordings.metadata import (
     read_metadata,
     write_metadata,
 )
-from softphone.recordings.writer import convert_partial, file_sha256
+from softphone.recordings.sealed import SealedError, encryption_facts
+from softphone.recordings.writer import FinishedAudio, convert_partial, file_sha256, seal_partial
 from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.recorder")
 
 PARTIAL_SUFFIX = ".partial.raw"
+SEALED_SUFFIX = ".sealed"
+PARTIAL_SEALED_SUFFIX = ".partial.sealed"
 
 
 class StoreError(OSError):
@@ -55,6 +62,7 @@ class RecordingPaths:
     partial: Path
     metadata: Path
     root: Path
+    seal_to: tuple[str, ...] = ()  # the age public keys the audio is encrypted to (none: WAV)
 
     @property
     def id(self) -> str:
@@ -97,11 +105,24 @@ def seal(paths: RecordingPaths, metadata: RecordingMetadata, event: AuditEvent) 
 class RecordingStore:
     """A recordings directory that must exist and take files; `agent`'s recordings go below it.
 
-    `group` (the policy's `recording.group`) lets that local group read them.
+    `group` (the policy's `recording.group`) lets that local group read them; with `seal_to`
+    (age public keys, the policy's `recording.encrypt_to`) new recordings are encrypted to them.
     """
 
-    def __init__(self, root: Path, *, group: str | None = None, agent: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        group: str | None = None,
+        agent: str | None = None,
+        seal_to: tuple[str, ...] = (),
+    ) -> None:
         self.root = root
+        try:
+            parse_recipients(seal_to)
+        except ValueError as exc:
+            raise StoreError(f"recording.encrypt_to: {exc}; fix the policy") from None
+        self.seal_to = seal_to
         if not root.is_absolute():
             raise StoreError(f"the recordings directory must be an absolute path, not '{root}'")
         if not root.is_dir():
@@ -127,11 +148,15 @@ class RecordingStore:
             raise StoreError(f"cannot create '{day}': {exc.strerror}") from exc
         short = hashlib.sha256(call_id.encode()).hexdigest()[:10]
         base = day / f"{stamp}-{direction}-{short}"
+        sealing = bool(self.seal_to)
         return RecordingPaths(
-            audio=base.with_suffix(".wav"),
-            partial=base.with_name(base.name + PARTIAL_SUFFIX),
+            audio=base.with_suffix(SEALED_SUFFIX if sealing else ".wav"),
+            partial=base.with_name(
+                base.name + (PARTIAL_SEALED_SUFFIX if sealing else PARTIAL_SUFFIX)
+            ),
             metadata=base.with_suffix(".json"),
             root=self.root,
+            seal_to=self.seal_to,
         )
 
     def own(self, pattern: str) -> Iterator[Path]:
@@ -145,8 +170,8 @@ class RecordingStore:
                 continue
 
     def partials(self) -> list[Path]:
-        """Partial recordings left behind by an interrupted run."""
-        return list(self.own(f"*{PARTIAL_SUFFIX}"))
+        """Partial recordings (plaintext or sealed) left behind by an interrupted run."""
+        return sorted([*self.own(f"*{PARTIAL_SUFFIX}"), *self.own(f"*{PARTIAL_SEALED_SUFFIX}")])
 
     def recover(self) -> list[Path]:
         """Turn every partial recording into a WAV marked interrupted; returns the metadata."""
@@ -154,14 +179,18 @@ class RecordingStore:
         for partial in self.partials():
             try:
                 recovered.append(self._recover_one(partial))
-            except (OSError, RuntimeError) as exc:
+            except (OSError, RuntimeError, SealedError) as exc:
                 log.error("could not recover the recording '%s': %s", partial, exc)
         return recovered
 
     def _recover_one(self, partial: Path) -> Path:
-        base = partial.with_name(partial.name[: -len(PARTIAL_SUFFIX)])
+        sealing = partial.name.endswith(PARTIAL_SEALED_SUFFIX)
+        suffix, final = (
+            (PARTIAL_SEALED_SUFFIX, SEALED_SUFFIX) if sealing else (PARTIAL_SUFFIX, ".wav")
+        )
+        base = partial.with_name(partial.name[: -len(suffix)])
         paths = RecordingPaths(
-            base.with_suffix(".wav"), partial, base.with_suffix(".json"), root=self.root
+            base.with_suffix(final), partial, base.with_suffix(".json"), root=self.root
         )
         meta_path, audio_path = paths.metadata, paths.audio
         stopped_at = partial.stat().st_mtime
@@ -169,7 +198,11 @@ class RecordingStore:
             metadata = read_metadata(meta_path)
         except MetadataError as exc:
             metadata = _placeholder(audio_path.name, str(exc))
-        audio = convert_partial(partial, audio_path)
+            if sealing:  # which keys it was for is lost with the metadata; that it is sealed is not
+                metadata.audio.encryption = encryption_facts(())
+        audio: FinishedAudio = (
+            seal_partial(partial, audio_path) if sealing else convert_partial(partial, audio_path)
+        )
         # A recording that failed mid-call (full disk) stays "failed"; anything else was cut off.
         metadata.status = "failed" if metadata.status == "failed" else "interrupted"
         metadata.audio.frames = audio.frames

@@ -3,8 +3,13 @@
 While the call runs, audio goes to a headerless RAW file (libsndfile's RAW format, interleaved
 left=agent, right=customer) that a kill can never leave with a wrong header; the writer thread
 flushes and fsyncs it every `sync_interval_s`, so a crash or power cut loses at most that much
-plus what was queued. `finish()` turns it into the final WAV; `recover_partial()` does the same
+plus what was queued. `finish()` turns it into the final WAV; `convert_partial()` does the same
 for a file a killed process left behind.
+
+With `seal_to` (age public keys) no plaintext audio reaches the disk: the partial file is a
+sealed container (`sealed.py`) and at every sync the writer thread encrypts what it holds into
+one more independent age chunk, so a kill loses no more than without it. `finish()` then adds
+the trailer and renames the container; nothing can decrypt it on this workstation.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
 
+from softphone.config.agekeys import parse_recipients
+from softphone.recordings import sealed
 from softphone.recordings.access import create_file
 from softphone.vocabulary.frames import RATE
 
@@ -59,8 +67,52 @@ def _open_raw(target: Path | int, mode: str) -> sf.SoundFile:
     )
 
 
+class _SealedFile:
+    """The partial sealed container: PCM is held in memory until `flush` encrypts it."""
+
+    def __init__(self, fd: int, recipients: Sequence[Any]) -> None:
+        self._fd = fd
+        self._recipients = recipients
+        self._pending = bytearray()
+        self._digest = hashlib.sha256()
+        self.frames = 0
+        self.closed = False
+        self._append(sealed.MAGIC)
+
+    def write(self, samples: np.ndarray) -> None:
+        """Writer thread: keep the frames for the next chunk."""
+        self._pending += samples.tobytes()
+
+    def flush(self) -> None:
+        """Writer thread: encrypt what is held into one chunk and append it (the caller fsyncs)."""
+        if not self._pending:
+            return
+        pcm = bytes(self._pending)
+        frames = len(pcm) // _BYTES_PER_FRAME
+        self._append(sealed.chunk(sealed.AUDIO, frames, pcm, self._recipients))
+        self._digest.update(pcm)
+        self.frames += frames
+        self._pending.clear()
+
+    def seal(self) -> None:
+        """Main thread, after the writer thread ended: the last chunk, then the trailer."""
+        self.flush()
+        self._append(sealed.trailer(self.frames, self._digest.hexdigest(), self._recipients))
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        """Drop what was never encrypted (only after a failure) and mark the file closed."""
+        self._pending.clear()
+        self.closed = True
+
+    def _append(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+
 class RecordingWriter:
-    """Owns one partial RAW file and the thread that writes it."""
+    """Owns one partial file (RAW, or sealed with `seal_to`) and the thread that writes it."""
 
     def __init__(
         self,
@@ -69,13 +121,20 @@ class RecordingWriter:
         *,
         sync_interval_s: float = 0.5,
         max_queued_frames: int = 500,
+        seal_to: Sequence[str] = (),
     ) -> None:
         self.partial = partial
         self._on_error = on_error
+        self._sealed = bool(seal_to)
         try:
+            recipients = parse_recipients(seal_to)
             # Our own descriptor, so the writer can fsync what libsndfile flushed.
             self._fd = create_file(partial)
-            self._file = _open_raw(self._fd, "w")
+            self._file: sf.SoundFile | _SealedFile = (
+                _SealedFile(self._fd, recipients) if seal_to else _open_raw(self._fd, "w")
+            )
+        except ValueError as exc:
+            raise RecordingError(f"cannot encrypt the recording '{partial}': {exc}") from exc
         except (sf.LibsndfileError, OSError) as exc:
             raise RecordingError(
                 f"cannot create the recording '{partial}': {exc}; check that the recordings "
@@ -152,9 +211,20 @@ class RecordingWriter:
                 self.error = self.error or f"closing '{self.partial}' failed: {exc}"
 
     def finish(self, final: Path) -> FinishedAudio:
-        """Main thread: close, then convert the partial file into the final WAV."""
-        self.close()
-        return convert_partial(self.partial, final)
+        """Main thread: close, then convert the partial file into the final WAV (or sealed file)."""
+        if not self._sealed:
+            self.close()
+            return convert_partial(self.partial, final)
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        assert isinstance(self._file, _SealedFile)
+        try:
+            if self.error is None and not self._file.closed:
+                self._file.seal()
+        finally:
+            self.close()
+        return seal_partial(self.partial, final)
 
 
 def convert_partial(partial: Path, final: Path) -> FinishedAudio:
@@ -190,6 +260,12 @@ def convert_partial(partial: Path, final: Path) -> FinishedAudio:
     os.replace(tmp, final)
     partial.unlink()
     return FinishedAudio(final, whole - max(left, 0), file_sha256(final))
+
+
+def seal_partial(partial: Path, final: Path) -> FinishedAudio:
+    """Move a sealed partial recording to `final`, whole chunks only, without decrypting it."""
+    frames = sealed.seal_partial(partial, final)
+    return FinishedAudio(final, frames, file_sha256(final))
 
 
 def file_sha256(path: Path) -> str:

@@ -13,6 +13,7 @@ whose account `office` registers with a local SIPp registrar.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pty
@@ -27,11 +28,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import keyring.errors
 import numpy as np
 import pytest
 import soundfile as sf
+from pyrage import x25519
 
 from softphone.app.peerproc import CustomerPeer
+from softphone.config.credentials import secure_backend
+from softphone.config.qakey import ENTRY as QA_ENTRY
+from softphone.config.qakey import SERVICE as QA_SERVICE
 from softphone.recordings.metadata import HoldInterval, read_metadata, write_metadata
 from softphone.recordings.retention import set_hold
 from softphone.vocabulary.frames import RATE
@@ -372,6 +378,28 @@ def _library(sb: Sandbox, command: str) -> None:
         assert expected[word.strip('"')] in done.stdout, (line, done.stdout)
 
 
+# --- QA keys (qa.md) ----------------------------------------------------------------------------
+
+
+def _qa_key(sb: Sandbox, command: str) -> None:
+    """The key file as `age-keygen -o qa-2026.key` writes it; the keyring's QA entry emptied."""
+    identity = x25519.Identity.generate()
+    public = str(identity.to_public())
+    key_file = f"# created: 2026-12-02T03:00:00Z\n# public key: {public}\n{identity}\n"
+    (sb.root / "qa-2026.key").write_text(key_file, encoding="utf-8")
+    backend = secure_backend()
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        backend.delete_password(QA_SERVICE, QA_ENTRY)
+    try:
+        if command.endswith("key-status"):
+            sb.ok("softphone qa import-key qa-2026.key")
+        done = sb.ok(command, stdin=str(identity) if "--stdin" in command else None)
+        assert public in done.stdout and str(identity) not in done.stdout + done.stderr
+    finally:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            backend.delete_password(QA_SERVICE, QA_ENTRY)
+
+
 RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
     "bash scripts/setup.sh && .venv/bin/softphone demo": _runtime_setup,
     "bash scripts/setup.sh --test && bash scripts/test.sh": _ci_runs_it,
@@ -412,6 +440,9 @@ RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
     "softphone recordings purge": _library,
     "softphone audit verify": _library,
     "softphone audit head": _library,
+    "softphone qa import-key qa-2026.key": _qa_key,
+    "softphone qa import-key --stdin": _qa_key,
+    "softphone qa key-status": _qa_key,
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyrage import x25519
 
 from softphone.config.checks import InvalidValueError
 from softphone.config.policy import builtin_policy, load_policy
@@ -141,6 +142,33 @@ def test_pause_requires_reason_must_be_true_or_false(files: Files, value: str, g
     assert problems(files, text) == [
         f"policy.toml:10: recording.pause_requires_reason: expected true or false, got {got}"
     ]
+
+
+def test_recordings_may_be_encrypted_to_several_qa_keys(files: Files) -> None:
+    old, new = (str(x25519.Identity.generate().to_public()) for _ in range(2))
+    text = MINIMAL + f'\n[recording]\nencrypt_to = ["{old}", "{new}", "{old}"]\n'
+    policy = load_policy(write_policy(files, text), default_recordings=files.recordings)
+    assert policy.recording.encrypt_to == (old, new)  # in order, a repeat dropped
+    assert "recording.encrypt_to" in policy.explicit
+    plain = load_policy(write_policy(files, MINIMAL), default_recordings=files.recordings)
+    assert plain.recording.encrypt_to == ()
+
+
+def test_a_malformed_qa_key_is_a_policy_error_naming_it(files: Files) -> None:
+    good = str(x25519.Identity.generate().to_public())
+    bad = good[:-3] + "qqq"  # its checksum no longer fits
+    text = MINIMAL + f'\n[recording]\nencrypt_to = ["{good}", "{bad}"]\n'
+    (problem,) = problems(files, text)
+    assert problem.startswith("policy.toml:10: recording.encrypt_to: ")
+    assert f'"{bad}" is not an age X25519 public key' in problem
+
+
+def test_a_secret_key_in_encrypt_to_is_refused_without_repeating_it(files: Files) -> None:
+    secret = str(x25519.Identity.generate())
+    (problem,) = problems(files, MINIMAL + f'\n[recording]\nencrypt_to = ["{secret}"]\n')
+    assert "a secret key (AGE-SECRET-KEY-...)" in problem and secret not in problem
+    (problem,) = problems(files, MINIMAL + '\n[recording]\nencrypt_to = "age1x"\n')
+    assert "expected an array of age public keys" in problem
 
 
 def test_a_wrong_type_for_a_table(files: Files) -> None:
@@ -661,7 +689,8 @@ def test_the_admin_guide_shows_the_example_and_documents_every_key() -> None:
     policy_keys = [
         "locked", "allow_policy_override", "name", "registrar", "user", "auth_user", "domain",
         "transport", "srtp", "outbound_proxy", "default_language", "id", "audio", "purpose",
-        "directory", "retention_days", "pause_requires_reason", "tls_verify_server", "ca_file",
+        "directory", "retention_days", "pause_requires_reason", "encrypt_to", "tls_verify_server",
+        "ca_file",
         "acknowledge_unverified_tls", "tls_min_version", "allow_incoming_transfer",
     ]  # fmt: skip
     for key in [*policy_keys, *SETTINGS]:
