@@ -1,9 +1,11 @@
 """The window as an application: the real phone from the composition root, and the window on it.
 
 `run_window` builds the QApplication, opens the phone with `open_softphone`, puts the window on
-its desk (the bridge turns the loop from a QTimer, never waiting) and runs the event loop. The
-end is in order: the window closes (asking first during a call), then `open_softphone` ends what
-it built (calls still up are hung up and their recordings finished, the engine, the audio).
+its desk (the bridge turns the loop from a QTimer, never waiting) and runs the event loop; once
+the loop has turned, it logs `READY_LINE` at INFO (`softphone -v window` prints it, and
+`benchmarks/window.py` times a start by it). The end is in order: the window closes (asking
+first during a call), then `open_softphone` ends what it built (calls still up are hung up and
+their recordings finished, the engine, the audio).
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ _QT_LEVELS = {
     QtMsgType.QtFatalMsg: logging.CRITICAL,
 }
 _PLATFORM_EXCUSE = "This plugin does not support"  # offscreen: no raising, no size hints
+
+READY_LINE = "the window is shown and its event loop runs"
+"""Logged at INFO once the window is usable: what `benchmarks/window.py` times a start by."""
 
 HISTORY_LIMIT = 200
 """The history shows at most this many of the agent's newest recordings."""
@@ -211,12 +216,18 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
             text = window.tr("Agent %1 · direct IP calls, reachable at %2")
             window.account.setText(text.replace("%1", phone.agent).replace("%2", address))
         window.show()
+        QTimer.singleShot(0, window, _say_ready)  # runs once the event loop has turned
         if ready is not None:
             ready(window, softphone)
         with _stop_signals(window, softphone):
             code = app.exec()
         window.deleteLater()
     return code
+
+
+def _say_ready() -> None:
+    """Log that the window is usable: shown, and its event loop turning (`-v` prints it)."""
+    log.info("%s", READY_LINE)
 
 
 def _ringer(settings: Settings | None, audio: Audio) -> Ringer | None:

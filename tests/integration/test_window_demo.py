@@ -26,6 +26,7 @@ from softphone.media.analysis import read_channels, tone_duration_s, tone_timeli
 from softphone.recordings.metadata import read_metadata
 from tests.integration.policies import Compliance
 from tests.integration.softphone_cli import REPO, StartPeer, child_env, run_driver
+from ui.app import READY_LINE
 from ui.demo import DemoCustomer
 
 pytestmark = pytest.mark.integration
@@ -208,3 +209,32 @@ def test_the_screenshot_script_shows_the_real_window_on_xvfb(qtbot: QtBot, tmp_p
     for name in ("disclosure", "on-hold", "after-call"):
         image = QImage(str(tmp_path / f"window-{name}.png"))
         assert (image.width(), image.height()) == (980, 680), name
+
+
+def test_softphone_window_says_at_info_when_it_is_shown_and_its_loop_runs(
+    compliance: Compliance, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    env = child_env() | {"QT_QPA_PLATFORM": "offscreen", "HOME": str(home)}
+    env |= {f"XDG_{k}_HOME": str(home / k.lower()) for k in ("CONFIG", "DATA", "STATE", "CACHE")}
+    command = [sys.executable, "-m", "softphone.cli", "-v", "window", *compliance.args]
+    options = ["--mic", "silence", "--speaker", "null", "--listen", "127.0.0.1:0"]
+    with subprocess.Popen(
+        [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+    ) as proc:  # fmt: skip
+        try:
+            assert proc.stderr is not None
+            seen = []
+            for line in proc.stderr:
+                seen.append(line)
+                if READY_LINE in line:
+                    break
+            proc.terminate()
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert any(READY_LINE in line for line in seen), "".join(seen) + err[-3000:]
+    assert any("SIP engine listening" in line for line in seen)  # the phone came first
+    assert proc.returncode == 0, err[-3000:]
