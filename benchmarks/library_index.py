@@ -12,6 +12,7 @@ insert of the same rows, and a linear scan of the parsed rows answering the same
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sqlite3
@@ -172,9 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_s = timed(index.refresh)
         print(f"refresh after one new recording: {add_s * 1000:.1f} ms")
         for label, filters in SEARCHES:
-            times = [timed(lambda f=filters: index.search(f)) for _ in range(args.repeats)]
+            times = [timed(functools.partial(index.search, filters)) for _ in range(args.repeats)]
             found = len(index.search(filters))
-            reference = timed(lambda f=filters: linear(rows, f))
+            reference = timed(functools.partial(linear, rows, filters))
             median_ms = statistics.median(times) * 1000
             print(
                 f"search {label}: {found} found, median {median_ms:.1f} ms, max "
