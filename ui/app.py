@@ -89,22 +89,24 @@ Ready = Callable[[MainWindow, Softphone], None]
 def number_rule(
     account: AccountPolicy | None, dial_uri: Callable[[str], str]
 ) -> Callable[[str], str]:
-    """How a typed number becomes a URI: `sip:NUMBER@domain`, as `dial_uri` (the account's
-    transport) has it.
+    """How what the agent typed becomes the URI to call, as `dial_uri` (the account's transport)
+    has it: a SIP address as it is, a number as `sip:NUMBER@domain`.
 
     Without a domain (direct IP calls) a number cannot be dialled: the refusal tells the agent
     to type a SIP address.
     """
     domain = _domain(account)
 
-    def to_uri(number: str) -> str:
+    def to_uri(typed: str) -> str:
+        if typed.lower().startswith(("sip:", "sips:")):
+            return dial_uri(typed)
         if domain is None:
             raise DeskError(
                 None,
                 "this softphone calls by IP address and has no SIP domain for numbers: type a SIP "
                 "address such as sip:customer@203.0.113.7:5060",
             )
-        return dial_uri(f"sip:{number}@{domain}")
+        return dial_uri(f"sip:{typed}@{domain}")
 
     return to_uri
 

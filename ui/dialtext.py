@@ -65,10 +65,9 @@ def read_dial_text(text: str) -> DialText:
 
 
 def dial_target(entry: DialText, to_uri: Callable[[str], str]) -> str:
-    """The SIP URI to call for a dialable entry; a number goes through the account's `to_uri`."""
-    if entry.kind is DialKind.URI:
-        return entry.target
-    if entry.kind is DialKind.NUMBER:
+    """The SIP URI to call for a dialable entry: a number or an address, as the account's
+    `to_uri` dials it (a number at the account's domain, both over its transport)."""
+    if entry.kind in (DialKind.URI, DialKind.NUMBER):
         return to_uri(entry.target)
     raise ValueError(f"not dialable: {entry.problem or 'nothing typed'}")
 

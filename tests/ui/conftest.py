@@ -28,9 +28,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support"))
 
 
-def to_uri(number: str) -> str:
-    """The account's dialling rule, as the app would inject it."""
-    return f"sip:{number}@pbx.example.com"
+def to_uri(typed: str) -> str:
+    """The account's dialling rule, as the app would inject it: addresses as they are."""
+    return typed if typed.startswith(("sip:", "sips:")) else f"sip:{typed}@pbx.example.com"
 
 
 class Agent:

@@ -41,6 +41,12 @@ def test_a_number_is_dialled_at_the_account_domain_over_its_transport() -> None:
     assert rule("0201234") == "sip:0201234@example.org;transport=tls"
 
 
+def test_a_typed_sip_address_goes_over_the_accounts_transport_too() -> None:
+    rule = number_rule(_account("sip:pbx.example.com:5061", "example.org"), _over_tls)
+    assert rule("sip:bob@example.org") == "sip:bob@example.org;transport=tls"
+    assert number_rule(None, str)("sip:bob@203.0.113.7") == "sip:bob@203.0.113.7"
+
+
 def test_without_a_domain_the_registrar_host_is_the_domain() -> None:
     rule = number_rule(_account("sip:pbx.example.com:5061;transport=tls", None), str)
     assert rule("+31201234") == "sip:+31201234@pbx.example.com"

@@ -70,11 +70,15 @@ def test_nothing_typed_is_not_an_error() -> None:
         assert (entry.kind, entry.problem, entry.dialable) == (DialKind.EMPTY, "", False)
 
 
-def test_a_number_becomes_a_uri_through_the_account_and_a_uri_stays() -> None:
-    def to_uri(number: str) -> str:
-        return f"sip:{number}@pbx.example.com"
+def test_a_number_and_an_address_both_go_through_the_accounts_rule() -> None:
+    def to_uri(typed: str) -> str:
+        if typed.startswith("sip:"):
+            return f"{typed};transport=tls"
+        return f"sip:{typed}@pbx.example.com;transport=tls"
 
-    assert dial_target(read_dial_text("020 123"), to_uri) == "sip:020123@pbx.example.com"
-    assert dial_target(read_dial_text("sip:bob@x.org"), to_uri) == "sip:bob@x.org"
+    assert (
+        dial_target(read_dial_text("020 123"), to_uri) == "sip:020123@pbx.example.com;transport=tls"
+    )
+    assert dial_target(read_dial_text("sip:bob@x.org"), to_uri) == "sip:bob@x.org;transport=tls"
     with pytest.raises(ValueError, match="not dialable: “x”"):
         dial_target(read_dial_text("x"), to_uri)
