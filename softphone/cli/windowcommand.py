@@ -1,4 +1,4 @@
-"""`softphone window` and `softphone demo`: the agent's window on the real phone, and the demo.
+"""`softphone window`, `demo` and `qa`: the agent's window, the demo, and the QA view.
 
 The one module of the core that reaches up into `ui/`, and only inside its command functions:
 importing the CLI loads no Qt widgets, so the headless commands run where PySide6's widget
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -22,9 +23,12 @@ from softphone.cli.callcommand import recordings_dir
 from softphone.cli.cliout import resolve_path, say
 from softphone.config.policy import builtin_policy, resources_dir
 from softphone.config.preferences import load_preferences
+from softphone.config.qakey import load_identities
 from softphone.config.resolve import Settings, resolve
 from softphone.config.schema import DisclosurePolicy
+from softphone.media.replayout import SoundDeviceOutput
 from softphone.recordings.access import make_folders
+from softphone.recordings.index import LibraryIndex
 from softphone.vocabulary import exitcodes
 
 COMMANDS = ("window", "demo")
@@ -182,6 +186,40 @@ def _demo(args: argparse.Namespace, settings_for: SettingsFor) -> int:
     )
     print(f"softphone demo: files in {folder}", flush=True)
     return run_demo(DemoPlan(phone, customer, folder, auto))
+
+
+def run_qa(args: argparse.Namespace, settings_for: SettingsFor) -> int:
+    """`softphone qa`: the QA view on the recordings directory; the exit code."""
+    from ui.qawindow import QaSetup, run_qa  # noqa: PLC0415 - Qt widgets, on demand
+
+    settings = settings_for(args)
+    if args.recordings:
+        root = Path(args.recordings).expanduser().absolute()
+    else:
+        root = settings.recording.directory
+    if not root.is_dir():
+        say(f"the recordings directory '{root}' does not exist; give --recordings DIR")
+        return exitcodes.BAD_INPUT
+    setup = QaSetup(
+        root,
+        LibraryIndex(root),
+        SoundDeviceOutput(),
+        load_identities,
+        disclosure_hashes(settings.policy.disclosure),
+    )
+    return run_qa(setup, settings.ui.language)
+
+
+def disclosure_hashes(policy: DisclosurePolicy) -> dict[str, str]:
+    """The SHA-256 of each disclosure's audio the policy names, by id (unreadable ones left out:
+    the QA view then says it cannot judge that disclosure)."""
+    found = {}
+    for told in policy.languages.values():
+        try:
+            found[told.id] = hashlib.sha256(told.audio.read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return found
 
 
 def _folder(option: str | None) -> Path:

@@ -27,8 +27,8 @@ class TimeStretcher:
     """Plays `channels` of audio at `rate` faster or slower, pitch kept, block by block."""
 
     def __init__(self, channels: int, rate: int, speed: float = 1.0) -> None:
-        self._engine = Stretch()
-        self._engine.preset(channels, rate)
+        self._format = (channels, rate)
+        self._engine: Stretch | None = None  # made when first needed: speed 1 needs none
         self._speed = 1.0
         self.speed = speed
 
@@ -39,19 +39,27 @@ class TimeStretcher:
 
     @speed.setter
     def speed(self, value: float) -> None:
+        if self._engine is not None:
+            if self._speed == 1.0:  # what it held is from before the untouched stretch
+                self._engine.reset()
+            self._engine.setTimeFactor(check_speed(value))
         self._speed = check_speed(value)
-        self._engine.setTimeFactor(value)
 
     def process(self, block: Block) -> Block:
         """The next stretch of output for `block` (frames x channels)."""
         if self._speed == 1.0:
             return block
+        if self._engine is None:
+            self._engine = Stretch()
+            self._engine.preset(*self._format)
+            self._engine.setTimeFactor(self._speed)
         out = self._engine.process(np.ascontiguousarray(block.T, dtype=np.float32))
         return np.ascontiguousarray(np.asarray(out, dtype=np.float32).T)
 
     def reset(self) -> None:
         """Forget the audio given so far (after a seek: what follows is not continuous)."""
-        self._engine.reset()
+        if self._engine is not None:
+            self._engine.reset()
 
 
 def stretch(samples: Block, rate: int, speed: float) -> Block:
