@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -117,21 +117,32 @@ class Library(QWidget):
         return edit
 
     def _lay_out(self) -> None:
-        form = QFormLayout()
-        form.addRow(self.tr("Agent"), self.agent)
-        form.addRow(self.tr("Remote party"), self.remote)
-        form.addRow(self.tr("Direction"), self.direction)
-        form.addRow(self.tr("Hold"), self.hold)
-        form.addRow(self.tr("Interrupted"), self.interrupted)
         dates = QHBoxLayout()
         dates.addWidget(self.since)
         dates.addWidget(QLabel(self.tr("to")))
         dates.addWidget(self.until)
-        form.addRow(self.tr("Started"), dates)
-        form.addRow(self.tr("At least"), self.min_duration)
+        fields: list[tuple[str, QWidget | QHBoxLayout]] = [
+            (self.tr("Agent"), self.agent),
+            (self.tr("Remote party"), self.remote),
+            (self.tr("Direction"), self.direction),
+            (self.tr("Started"), dates),
+            (self.tr("Hold"), self.hold),
+            (self.tr("Interrupted"), self.interrupted),
+            (self.tr("At least"), self.min_duration),
+        ]
+        grid = QGridLayout()
+        for place, (title, field) in enumerate(fields):
+            row, column = divmod(place, 4)
+            grid.addWidget(QLabel(title), row, 2 * column)
+            if isinstance(field, QHBoxLayout):
+                grid.addLayout(field, row, 2 * column + 1)
+            else:
+                grid.addWidget(field, row, 2 * column + 1)
+        for column in range(1, 8, 2):
+            grid.setColumnStretch(column, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
-        layout.addLayout(form)
+        layout.addLayout(grid)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count)
 

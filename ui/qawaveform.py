@@ -22,7 +22,9 @@ MARK_COLOURS = {
     MarkKind.GATE: QColor("#9e9e9e"),
     MarkKind.INTERRUPTION: QColor("#6a1b9a"),
 }
-RULER_PX = 18  # the strip under the lanes where the marks' flags stand
+FLAG_PX = 16
+FLAG_ROWS = 2  # flags that would overlap go to the next row
+RULER_PX = FLAG_PX * FLAG_ROWS  # the strip under the lanes where the marks' flags stand
 DRAG_PX = 4  # a press that moves less than this is a click
 
 
@@ -118,8 +120,9 @@ class Waveform(QWidget):
         if self.selection is not None:
             left, right = (self.x_of(s) for s in self.selection)
             painter.fillRect(QRectF(left, 0, right - left, 2 * lane_h), QColor(30, 136, 229, 60))
+        rows = [-1.0] * FLAG_ROWS  # the right edge of the last flag in each row
         for mark in self.marks():
-            self._mark(painter, mark, 2 * lane_h)
+            self._mark(painter, mark, 2 * lane_h, rows)
         painter.setPen(QPen(self.palette().highlight().color(), 2))
         x = self.x_of(self.position_s)
         painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
@@ -145,19 +148,24 @@ class Waveform(QWidget):
                 QPointF(x + 0.5, middle - float(low) * half),
             )
 
-    def _mark(self, painter: QPainter, mark: Mark, bottom: float) -> None:
+    def _mark(self, painter: QPainter, mark: Mark, bottom: float, rows: list[float]) -> None:
         colour = MARK_COLOURS[mark.kind]
         x = self.x_of(mark.at_s)
         if mark.kind is MarkKind.GATE:
             painter.setPen(QPen(colour, 1, Qt.PenStyle.DotLine))
             painter.drawLine(QPointF(x, 0), QPointF(x, bottom))
             return
+        text = self.flag_text(mark)
+        width = painter.fontMetrics().horizontalAdvance(text) + 10
+        row = next((r for r, edge in enumerate(rows) if edge < x), len(rows) - 1)
+        rows[row] = x + width
+        top = bottom + row * FLAG_PX
         painter.setPen(QPen(colour, 3 if mark.gap_s > 0 else 2))
-        painter.drawLine(QPointF(x, 0), QPointF(x, bottom + RULER_PX))
-        flag = QRectF(x + 2, bottom + 2, 90, RULER_PX - 4)
+        painter.drawLine(QPointF(x, 0), QPointF(x, top + FLAG_PX))
+        flag = QRectF(x + 1, top + 1, width, FLAG_PX - 2)
         painter.fillRect(flag, colour)
         painter.setPen(QColor("white"))
-        painter.drawText(flag, Qt.AlignmentFlag.AlignCenter, self.flag_text(mark))
+        painter.drawText(flag, Qt.AlignmentFlag.AlignCenter, text)
 
     def flag_text(self, mark: Mark) -> str:
         """The few words on a mark's flag."""

@@ -81,7 +81,7 @@ class QaWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.library)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setSizes([330, 530])  # room for a dozen rows above the player
         self.setCentralWidget(split)
         self.setStatusBar(QStatusBar(self))
         self.resize(1280, 860)

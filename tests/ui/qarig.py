@@ -74,6 +74,7 @@ def _evidence(meta: Path, remote: str, direction: str, offset: float) -> None:
     t0 = ANSWERED + offset
     data.call.remote_uri, data.call.direction = remote, direction
     data.call.answered_at, data.call.ended_at = t0, t0 + 30
+    data.audio.duration_s = data.audio.frames / data.audio.rate
     data.disclosure.started_at, data.disclosure.ended_at = t0, t0 + 2
     data.holds = [
         HoldInterval("local", t0 + 3, t0 + 7, 1.0),
