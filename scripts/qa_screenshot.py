@@ -13,10 +13,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 
-from softphone.cli.windowcommand import disclosure_hashes
 from softphone.config.policy import builtin_policy
 from softphone.media.stretch import Block
 from softphone.recordings.index import LibraryIndex
+from softphone.recordings.timeline import reference_hashes
 from ui.app import application
 from ui.qawindow import QaSetup, QaWindow
 
@@ -45,7 +45,7 @@ def main(root: Path, out: Path) -> int:
     """Take the screenshot; 1 when the directory holds no recording."""
     app = application()
     index = LibraryIndex(root, Path(tempfile.mkdtemp()) / "index.sqlite")
-    known = disclosure_hashes(builtin_policy().disclosure)  # the demo's disclosures
+    known = reference_hashes(builtin_policy().disclosure)  # the demo's disclosures
     window = QaWindow(QaSetup(root, index, Silent(), list, known))
     window.resize(1280, 800)
     window.refresh()

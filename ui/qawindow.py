@@ -25,12 +25,10 @@ from softphone.recordings.index import LibraryIndex
 from softphone.recordings.review import export_recording, note_played, open_recording
 from softphone.recordings.store import recording_id
 from softphone.recordings.timeline import Timeline, build_timeline
-from ui.app import application
 from ui.qaevidence import EvidencePanel
 from ui.qalibrary import Library
 from ui.qaplayback import Playback
 from ui.qaplayer import PlayerPanel
-from ui.translations import Translations
 
 ExportChooser = Callable[[QWidget, str], Path | None]
 """Asks where an export goes (a file dialog; a fixed path in tests); None: cancelled."""
@@ -182,15 +180,3 @@ class QaWindow(QMainWindow):
             self.statusBar().showMessage(str(exc))
             return
         self.evidence.show_trail(trail)
-
-
-def run_qa(setup: QaSetup, language: str = "") -> int:
-    """Show the QA view until it is closed; the event loop's exit code."""
-    app = application()
-    Translations(app).use(language)
-    window = QaWindow(setup)
-    window.refresh()
-    window.show()
-    code = app.exec()
-    window.deleteLater()
-    return code

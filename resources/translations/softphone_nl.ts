@@ -147,6 +147,14 @@
         <source>Devices and preferences</source>
         <translation>Apparaten en voorkeuren</translation>
     </message>
+    <message>
+        <source>QA…</source>
+        <translation>QA…</translation>
+    </message>
+    <message>
+        <source>Find and replay recordings (the QA view)</source>
+        <translation>Opnamen zoeken en terugluisteren (het QA-venster)</translation>
+    </message>
 </context>
 <context>
     <name>CallList</name>

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
-import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from softphone.config.schema import DisclosurePolicy
 from softphone.media.replayout import SoundDeviceOutput
 from softphone.recordings.access import make_folders
 from softphone.recordings.index import LibraryIndex
+from softphone.recordings.timeline import reference_hashes
 from softphone.vocabulary import exitcodes
 
 COMMANDS = ("window", "demo")
@@ -190,7 +190,8 @@ def _demo(args: argparse.Namespace, settings_for: SettingsFor) -> int:
 
 def run_qa(args: argparse.Namespace, settings_for: SettingsFor) -> int:
     """`softphone qa`: the QA view on the recordings directory; the exit code."""
-    from ui.qawindow import QaSetup, run_qa  # noqa: PLC0415 - Qt widgets, on demand
+    from ui.app import run_qa  # noqa: PLC0415 - Qt widgets, on demand
+    from ui.qawindow import QaSetup  # noqa: PLC0415
 
     settings = settings_for(args)
     if args.recordings:
@@ -205,21 +206,9 @@ def run_qa(args: argparse.Namespace, settings_for: SettingsFor) -> int:
         LibraryIndex(root),
         SoundDeviceOutput(),
         load_identities,
-        disclosure_hashes(settings.policy.disclosure),
+        reference_hashes(settings.policy.disclosure),
     )
     return run_qa(setup, settings.ui.language)
-
-
-def disclosure_hashes(policy: DisclosurePolicy) -> dict[str, str]:
-    """The SHA-256 of each disclosure's audio the policy names, by id (unreadable ones left out:
-    the QA view then says it cannot judge that disclosure)."""
-    found = {}
-    for told in policy.languages.values():
-        try:
-            found[told.id] = hashlib.sha256(told.audio.read_bytes()).hexdigest()
-        except OSError:
-            continue
-    return found
 
 
 def _folder(option: str | None) -> Path:

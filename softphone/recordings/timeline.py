@@ -9,10 +9,12 @@ call time through the gate: each opening says at which wall time a stretch of au
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from softphone.config.schema import DisclosurePolicy
 from softphone.recordings.metadata import RecordingMetadata
 
 
@@ -170,3 +172,17 @@ def build_timeline(
     order = {kind: rank for rank, kind in enumerate(MarkKind)}
     marks.sort(key=lambda m: (m.at_s, order[m.kind]))
     return Timeline(meta.audio.duration_s, tuple(marks), disclosure, segments)
+
+
+def reference_hashes(policy: DisclosurePolicy) -> dict[str, str]:
+    """The SHA-256 of each disclosure's audio the policy names, by id, for `build_timeline`.
+
+    An unreadable file is left out: its disclosures are then judged UNKNOWN, not DIFFERS.
+    """
+    found = {}
+    for told in policy.languages.values():
+        try:
+            found[told.id] = hashlib.sha256(told.audio.read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return found
