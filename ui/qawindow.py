@@ -94,8 +94,8 @@ class QaWindow(QMainWindow):
 
     def open_recording(self, rid: str) -> None:
         """Show the recording `rid`: evidence, trail, and its audio when it can be opened."""
-        if rid == self.rid:
-            return
+        if rid == self.rid and self.playback.loaded:
+            return  # open already (one that could not be opened is tried again)
         self.playback.pause()
         root = self.setup.root
         try:
