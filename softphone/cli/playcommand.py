@@ -75,10 +75,14 @@ def run(
     else:
         cursor = ReplayCursor(samples, rate)
         cursor.channel, cursor.speed = channel, args.speed
+        out = output or SoundDeviceOutput(args.device)
+        out.open(rate)  # no device: nothing was played, nothing is audited
         try:
-            _play(cursor, output or SoundDeviceOutput(args.device))
-        finally:  # a Ctrl-C still enters what was heard
-            end = args.start_s + cursor.position_s
+            _play(cursor, out)
+        finally:  # a Ctrl-C still enters what was heard (not what was only queued)
+            heard_s = max(0.0, cursor.position_s - out.queued_s() * cursor.speed)
+            out.close()
+            end = args.start_s + heard_s
             audited = note_played(root, entry.metadata_path, args.start_s, end, **how)
         if not args.json:
             print(f"played {audited['recording']} from {args.start_s:g} s to {end:.1f} s")
@@ -88,14 +92,10 @@ def run(
 
 
 def _play(cursor: ReplayCursor, output: AudioOutput) -> None:
-    """Feed `output` from `cursor` to the end, then let it play out."""
-    output.open(cursor.rate)
-    try:
-        while not cursor.finished:
-            while output.queued_s() < AHEAD_S and not cursor.finished:
-                output.write(cursor.read(BLOCK_S))
-            time.sleep(BLOCK_S / 2)
-        while output.queued_s() > 0:
-            time.sleep(BLOCK_S / 2)
-    finally:
-        output.close()
+    """Feed the opened `output` from `cursor` to the end, then let it play out."""
+    while not cursor.finished:
+        while output.queued_s() < AHEAD_S and not cursor.finished:
+            output.write(cursor.read(BLOCK_S))
+        time.sleep(BLOCK_S / 2)
+    while output.queued_s() > 0:
+        time.sleep(BLOCK_S / 2)

@@ -11,6 +11,7 @@ import soundfile as sf
 
 from softphone.cli import playcommand
 from softphone.cli.main import build_parser
+from softphone.media.devices import DeviceError
 from softphone.media.replay import ReplayCursor
 from softphone.media.stretch import Block
 from softphone.recordings.audiofile import SealedAudioError
@@ -102,8 +103,11 @@ class FakeOutput:
         self.rate = 0
         self.blocks: list[Block] = []
         self.closed = False
+        self.refuse = False
 
     def open(self, rate: int) -> None:
+        if self.refuse:
+            raise DeviceError("no audio speaker found: plug in a headset")
         self.rate = rate
 
     def write(self, block: Block) -> None:
@@ -160,3 +164,14 @@ def test_a_seek_moves_the_cursor_and_the_end_is_reached() -> None:
     while not cursor.finished:
         cursor.read(0.1)
     assert cursor.position_s == 1.0 and len(cursor.read(0.1)) == 0
+
+
+def test_without_a_sound_output_nothing_is_played_or_audited(
+    recording: tuple[Path, str],
+) -> None:
+    root, rid = recording
+    output = FakeOutput()
+    output.refuse = True
+    with pytest.raises(DeviceError, match="no audio speaker"):
+        playcommand.run(_args(root, rid), root, output)
+    assert [e.data["event"] for e in AuditLog.of(root).entries()][-1] == "finalised"
