@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.recordings.timeline import DisclosureVerdict, Timeline
+from softphone.recordings.timeline import DisclosureVerdict, Mark, MarkKind, Timeline
 from ui.named import named
 from ui.qaplayer import clock
 
@@ -98,9 +98,29 @@ class EvidencePanel(QWidget):
         self.marks.clear()
         for mark in timeline.marks:
             call = "" if mark.call_start_s is None else f"  [{clock(mark.call_start_s)}]"
-            item = QListWidgetItem(f"{clock(mark.at_s)}{call}  {mark.label}")
+            item = QListWidgetItem(f"{clock(mark.at_s)}{call}  {self.mark_text(mark, timeline)}")
             item.setData(Qt.ItemDataRole.UserRole, mark.at_s)
             self.marks.addItem(item)
+
+    def mark_text(self, mark: Mark, timeline: Timeline) -> str:
+        """What a mark stands for, in the reviewer's language (the metadata's words kept)."""
+        gap = f"{mark.gap_s:.1f}"
+        if mark.kind is MarkKind.DISCLOSURE:
+            told = timeline.disclosure
+            text = self.tr("disclosure %1 (%2): %3").replace("%1", told.id)
+            return text.replace("%2", told.language).replace("%3", told.purpose)
+        if mark.kind is MarkKind.HOLD:
+            text = self.tr("hold (%1), %2 s not recorded").replace("%1", mark.detail)
+            return text.replace("%2", gap)
+        if mark.kind is MarkKind.PAUSE:
+            reason = mark.detail or self.tr("no reason given")
+            text = self.tr("privacy pause by %1: %2, %3 s not recorded")
+            return text.replace("%1", mark.by or "?").replace("%2", reason).replace("%3", gap)
+        if mark.kind is MarkKind.GATE_OPENED:
+            return self.tr("recording opened: %1").replace("%1", mark.detail)
+        if mark.kind is MarkKind.GATE_CLOSED:
+            return self.tr("recording closed: %1").replace("%1", mark.detail)
+        return self.tr("interrupted: %1").replace("%1", mark.detail)
 
     def show_integrity(self, verdict: str, problem: bool) -> None:
         """The audio's integrity check, in words; a problem is shown as one."""

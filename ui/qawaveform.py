@@ -12,14 +12,15 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from softphone.recordings.timeline import Mark, MarkKind, Timeline
+from softphone.recordings.timeline import GATE_KINDS, Mark, MarkKind, Timeline
 
 LANES = ("agent", "customer")
 MARK_COLOURS = {
     MarkKind.DISCLOSURE: QColor("#2e7d32"),
     MarkKind.HOLD: QColor("#c62828"),
     MarkKind.PAUSE: QColor("#ef6c00"),
-    MarkKind.GATE: QColor("#9e9e9e"),
+    MarkKind.GATE_OPENED: QColor("#9e9e9e"),
+    MarkKind.GATE_CLOSED: QColor("#9e9e9e"),
     MarkKind.INTERRUPTION: QColor("#6a1b9a"),
 }
 FLAG_PX = 16
@@ -151,7 +152,7 @@ class Waveform(QWidget):
     def _mark(self, painter: QPainter, mark: Mark, bottom: float, rows: list[float]) -> None:
         colour = MARK_COLOURS[mark.kind]
         x = self.x_of(mark.at_s)
-        if mark.kind is MarkKind.GATE:
+        if mark.kind in GATE_KINDS:
             painter.setPen(QPen(colour, 1, Qt.PenStyle.DotLine))
             painter.drawLine(QPointF(x, 0), QPointF(x, bottom))
             return

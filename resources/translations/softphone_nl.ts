@@ -378,6 +378,34 @@
         <source>no disclosure of this id in the policy here</source>
         <translation>het beleid hier kent geen opnamemelding met dit id</translation>
     </message>
+    <message>
+        <source>disclosure %1 (%2): %3</source>
+        <translation>opnamemelding %1 (%2): %3</translation>
+    </message>
+    <message>
+        <source>hold (%1), %2 s not recorded</source>
+        <translation>in de wacht (%1), %2 s niet opgenomen</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>geen reden gegeven</translation>
+    </message>
+    <message>
+        <source>privacy pause by %1: %2, %3 s not recorded</source>
+        <translation>privacypauze door %1: %2, %3 s niet opgenomen</translation>
+    </message>
+    <message>
+        <source>recording opened: %1</source>
+        <translation>opname geopend: %1</translation>
+    </message>
+    <message>
+        <source>recording closed: %1</source>
+        <translation>opname gesloten: %1</translation>
+    </message>
+    <message>
+        <source>interrupted: %1</source>
+        <translation>onderbroken: %1</translation>
+    </message>
 </context>
 <context>
     <name>HelpOverlay</name>

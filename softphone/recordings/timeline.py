@@ -24,8 +24,12 @@ class MarkKind(Enum):
     DISCLOSURE = "disclosure"
     HOLD = "hold"
     PAUSE = "pause"
-    GATE = "gate"
+    GATE_OPENED = "gate-opened"
+    GATE_CLOSED = "gate-closed"
     INTERRUPTION = "interruption"
+
+
+GATE_KINDS = (MarkKind.GATE_OPENED, MarkKind.GATE_CLOSED)
 
 
 class DisclosureVerdict(Enum):
@@ -42,15 +46,18 @@ class Mark:
 
     `at_s` is the position in the audio; `call_start_s` and `call_end_s` (None for an instant,
     or when not known) are in call time; `gap_s` is how much call time is missing from the audio
-    at this point (holds and pauses), `label` says what it was in a reviewer's words.
+    at this point (holds and pauses). `detail` is the metadata's word for it: the disclosure's
+    id, the hold's kind, the pause's reason ("" when none was given), the gate's reason, the
+    interruption's reason; `by` who paused (pauses only).
     """
 
     kind: MarkKind
     at_s: float
     call_start_s: float | None
     call_end_s: float | None
-    label: str
+    detail: str
     gap_s: float = 0.0
+    by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,32 +132,29 @@ def build_timeline(
             0.0,
             disclosure.call_start_s,
             disclosure.call_end_s,
-            f"disclosure {told.id} ({told.language}): {told.purpose}",
+            told.id,
         )
     )
     for hold in meta.holds:
         gap = 0.0 if hold.end is None else max(0.0, hold.end - hold.start)
-        label = f"hold ({hold.kind}), {gap:.1f} s not recorded"
         marks.append(
-            Mark(MarkKind.HOLD, hold.media_time, call(hold.start), call(hold.end), label, gap)
+            Mark(MarkKind.HOLD, hold.media_time, call(hold.start), call(hold.end), hold.kind, gap)
         )
     for pause in meta.pauses:
-        reason = pause.reason or "no reason given"
-        label = f"privacy pause by {pause.by}: {reason}, {pause.seconds:.1f} s not recorded"
         marks.append(
             Mark(
                 MarkKind.PAUSE,
                 pause.media_time,
                 call(pause.start),
                 call(pause.end),
-                label,
+                pause.reason,
                 pause.seconds,
+                pause.by,
             )
         )
     for entry in meta.gate:
-        when = call(entry.wall_time)
-        label = f"gate {entry.state}: {entry.reason}"
-        marks.append(Mark(MarkKind.GATE, entry.media_time, when, None, label))
+        kind = MarkKind.GATE_OPENED if entry.state == "open" else MarkKind.GATE_CLOSED
+        marks.append(Mark(kind, entry.media_time, call(entry.wall_time), None, entry.reason))
     if meta.interruption is not None:
         reason = str(meta.interruption.get("reason", "unknown"))
         last = meta.interruption.get("last_write_at")
@@ -161,7 +165,7 @@ def build_timeline(
                 meta.audio.duration_s,
                 when,
                 None,
-                f"interrupted: {reason}",
+                reason,
             )
         )
     segments = tuple(
@@ -169,7 +173,9 @@ def build_timeline(
         for g in meta.gate
         if g.state == "open" and origin is not None
     )
-    order = {kind: rank for rank, kind in enumerate(MarkKind)}
+    # At one point in the audio: the disclosure, then holds and pauses, then the gate's
+    # transitions in the order they happened (the sort is stable), then an interruption.
+    order = {kind: rank for rank, kind in enumerate(MarkKind)} | {k: 3 for k in GATE_KINDS}
     marks.sort(key=lambda m: (m.at_s, order[m.kind]))
     return Timeline(meta.audio.duration_s, tuple(marks), disclosure, segments)
 
