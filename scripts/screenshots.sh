@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Refresh the window's screenshots in docs/images/ from a real demo call on a virtual display:
+# Refresh the window's screenshots in docs/images/ from a real demo call on a virtual display,
+# and the QA view's (scripts/qa_screenshot.py) on that call's recording:
 #   bash scripts/screenshots.sh        (needs Xvfb: bash scripts/setup.sh --test)
 # Starts Xvfb on a free display, runs `softphone demo --auto` there (the real X11 window, not
 # Qt's offscreen platform), copies the screenshots taken during the disclosure, on hold and after
@@ -37,3 +38,5 @@ for name in disclosure on-hold after-call; do
     cp "$folder/demo/screenshots/window-$name.png" "$out/window-$name.png"
     printf '%s/window-%s.png\n' "$out" "$name"
 done
+env -u WAYLAND_DISPLAY DISPLAY=":$number" QT_QPA_PLATFORM=xcb PYTHONPATH="$PWD" \
+    "$python" scripts/qa_screenshot.py "$folder/demo/recordings" "$out/qa-view.png" </dev/null

@@ -36,16 +36,21 @@ from softphone.app.root import SHUTDOWN_GRACE_S, Audio, PhoneConfig, Softphone, 
 from softphone.calls.session import SessionSetup
 from softphone.calls.snapshot import DeskError
 from softphone.config.locations import user_preferences_path
+from softphone.config.qakey import load_identities
 from softphone.config.resolve import Settings
 from softphone.config.schema import AccountPolicy
 from softphone.media.devices import AudioDevice, DeviceError
 from softphone.media.portaudio import portaudio
+from softphone.media.replayout import SoundDeviceOutput
 from softphone.media.ringer import Ringer
+from softphone.recordings.index import LibraryIndex
 from softphone.recordings.metadata import MetadataError, read_metadata
+from softphone.recordings.timeline import reference_hashes
 from softphone.vocabulary.events import CallDirection
 from ui.bridge import DeskBridge
 from ui.history import PastCall
 from ui.mainwindow import HistorySource, MainWindow
+from ui.qawindow import QaSetup, QaWindow
 from ui.settingsdialog import SettingsAccess
 from ui.translations import Translations
 
@@ -211,6 +216,7 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
             history=store_history(phone.recordings, phone.agent),
             ringer=_ringer(phone.settings, phone.audio),
             settings=_settings_access(phone, translations),
+            review=_review(phone),
         )
         window.history.itemActivated.connect(recording_opener(window))
         if account is None or account.registrar is None:  # no registration will be reported
@@ -230,6 +236,43 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
 def _say_ready() -> None:
     """Log that the window is usable: shown, and its event loop turning (`-v` prints it)."""
     log.info("%s", READY_LINE)
+
+
+def run_qa(setup: QaSetup, language: str = "") -> int:
+    """Show the QA view until it is closed; the event loop's exit code."""
+    app = application()
+    Translations(app).use(language)
+    window = QaWindow(setup)
+    window.refresh()
+    window.show()
+    code = app.exec()
+    window.deleteLater()
+    return code
+
+
+def _review(phone: WindowPhone) -> Callable[[], None] | None:
+    """How a reviewer opens the QA view (one window, raised again later); None for others."""
+    if phone.settings is None or phone.agent not in phone.settings.policy.qa.reviewers:
+        return None
+    policy, root = phone.settings.policy, phone.recordings
+    opened: list[QaWindow] = []
+
+    def open_qa() -> None:
+        if not opened:
+            setup = QaSetup(
+                root,
+                LibraryIndex(root),
+                SoundDeviceOutput(),
+                load_identities,
+                reference_hashes(policy.disclosure),
+            )
+            opened.append(QaWindow(setup))
+            opened[0].refresh()
+        opened[0].show()
+        opened[0].raise_()
+        opened[0].activateWindow()
+
+    return open_qa
 
 
 def _ringer(settings: Settings | None, audio: Audio) -> Ringer | None:

@@ -124,6 +124,12 @@ class CallActions(QObject):
             "Ctrl+,",
             QT_TRANSLATE_NOOP("CallActions", "Devices and preferences"),
         )
+        self.review = self._make(
+            "review",
+            QT_TRANSLATE_NOOP("CallActions", "QA…"),
+            "Ctrl+Shift+R",
+            QT_TRANSLATE_NOOP("CallActions", "Find and replay recordings (the QA view)"),
+        )
         retranslated(self, self.retranslate)
 
     def all(self) -> list[QAction]:

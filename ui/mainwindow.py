@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -66,9 +66,9 @@ STYLE_SHEET = resources_dir() / "ui" / "window.qss"
 class MainWindow(QMainWindow):
     """Built by the app with its bridge (desk and loop), how a number becomes a URI, where the
     window's state lives, who the agent is, and optionally where past calls come from, the
-    ringer, what the settings dialog reads and writes, and whether to show a tray icon (by
-    default when the desktop has a system tray). `settings_saved` tells the app what the
-    agent saved (devices to reopen, say)."""
+    ringer, what the settings dialog reads and writes, whether to show a tray icon (by
+    default when the desktop has a system tray), and for a QA reviewer how to open the QA view
+    (`review`). `settings_saved` tells the app what the agent saved (devices to reopen, say)."""
 
     settings_saved = Signal(Settings)
 
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         ringer: RingerControl | None = None,
         settings: SettingsAccess | None = None,
         tray: bool | None = None,
+        review: Callable[[], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -96,7 +97,9 @@ class MainWindow(QMainWindow):
         self._ended: list[PastCall] = []  # this session's, when no history source is given
         self._history_source: HistorySource = history or (lambda: self._ended)
         self.commands = CallActions(self)
-        self.addActions(self.commands.all())
+        self._review = review
+        self.commands.review.setEnabled(review is not None)
+        self.addActions(self.shown_actions())
         self._ring = RingFollower(ringer)
         self._settings = settings
         self.settings_dialog: SettingsDialog | None = None
@@ -130,6 +133,8 @@ class MainWindow(QMainWindow):
         self.account.setObjectName("accountState")
         header = QHBoxLayout()
         header.addWidget(self.account, 1)
+        if self._review is not None:
+            header.addWidget(action_button(a.review, central, "reviewButton"))
         header.addWidget(action_button(a.settings, central, "settingsButton"))
         header.addWidget(action_button(a.help, central, "helpButton"))
         self.banner = RingBanner(a.answer, a.reject, central)
@@ -227,6 +232,8 @@ class MainWindow(QMainWindow):
         a.focus_history.triggered.connect(lambda: self._tab(self.history))
         a.help.triggered.connect(self._toggle_help)
         a.settings.triggered.connect(self.open_settings)
+        if self._review is not None:
+            a.review.triggered.connect(self._review)
 
     # --- what the desk says -----------------------------------------------------------------
 
@@ -494,7 +501,11 @@ class MainWindow(QMainWindow):
         keys = self.tr("Ctrl+0 … Ctrl+9, Ctrl+*, Ctrl+#")
         what = self.tr("Keypad: a tone during a call, else a digit in the dial field")
         enter = (self.tr("Enter"), self.tr("In the dial field: call what is typed"))
-        self.help_overlay.show_actions(self.commands.all(), [(keys, what), enter])
+        self.help_overlay.show_actions(self.shown_actions(), [(keys, what), enter])
+
+    def shown_actions(self) -> list[QAction]:
+        """The window's actions; the way to the QA view only for a reviewer."""
+        return [a for a in self.commands.all() if a is not self.commands.review or self._review]
 
     def open_settings(self) -> None:
         """Open the settings (a new dialog each time, so it shows what is in force now)."""

@@ -147,6 +147,14 @@
         <source>Devices and preferences</source>
         <translation>Apparaten en voorkeuren</translation>
     </message>
+    <message>
+        <source>QA…</source>
+        <translation>QA…</translation>
+    </message>
+    <message>
+        <source>Find and replay recordings (the QA view)</source>
+        <translation>Opnamen zoeken en terugluisteren (het QA-venster)</translation>
+    </message>
 </context>
 <context>
     <name>CallList</name>
@@ -305,6 +313,101 @@
     </message>
 </context>
 <context>
+    <name>EvidencePanel</name>
+    <message>
+        <source>Disclosure</source>
+        <translation>Opnamemelding</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Id</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Taal</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>Doel</translation>
+    </message>
+    <message>
+        <source>Played</source>
+        <translation>Afgespeeld</translation>
+    </message>
+    <message>
+        <source>RTP packets</source>
+        <translation>RTP-pakketten</translation>
+    </message>
+    <message>
+        <source>SHA-256</source>
+        <translation>SHA-256</translation>
+    </message>
+    <message>
+        <source>Marks on the timeline</source>
+        <translation>Markeringen op de tijdlijn</translation>
+    </message>
+    <message>
+        <source>Audit trail of this recording</source>
+        <translation>Auditlog van deze opname</translation>
+    </message>
+    <message>
+        <source>Integrity</source>
+        <translation>Integriteit</translation>
+    </message>
+    <message>
+        <source>Marks</source>
+        <translation>Markeringen</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation>Auditlog</translation>
+    </message>
+    <message>
+        <source>(%1 s after the answer, for %2 s)</source>
+        <translation>(%1 s na het opnemen, %2 s lang)</translation>
+    </message>
+    <message>
+        <source>matches the policy&apos;s disclosure audio</source>
+        <translation>komt overeen met de audio van de opnamemelding in het beleid</translation>
+    </message>
+    <message>
+        <source>DIFFERS from the policy&apos;s disclosure audio</source>
+        <translation>WIJKT AF van de audio van de opnamemelding in het beleid</translation>
+    </message>
+    <message>
+        <source>no disclosure of this id in the policy here</source>
+        <translation>het beleid hier kent geen opnamemelding met dit id</translation>
+    </message>
+    <message>
+        <source>disclosure %1 (%2): %3</source>
+        <translation>opnamemelding %1 (%2): %3</translation>
+    </message>
+    <message>
+        <source>hold (%1), %2 s not recorded</source>
+        <translation>in de wacht (%1), %2 s niet opgenomen</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>geen reden gegeven</translation>
+    </message>
+    <message>
+        <source>privacy pause by %1: %2, %3 s not recorded</source>
+        <translation>privacypauze door %1: %2, %3 s niet opgenomen</translation>
+    </message>
+    <message>
+        <source>recording opened: %1</source>
+        <translation>opname geopend: %1</translation>
+    </message>
+    <message>
+        <source>recording closed: %1</source>
+        <translation>opname gesloten: %1</translation>
+    </message>
+    <message>
+        <source>interrupted: %1</source>
+        <translation>onderbroken: %1</translation>
+    </message>
+</context>
+<context>
     <name>HelpOverlay</name>
     <message>
         <source>Keyboard shortcuts</source>
@@ -377,6 +480,120 @@
     <message>
         <source>Microphone level</source>
         <translation>Microfoonniveau</translation>
+    </message>
+</context>
+<context>
+    <name>Library</name>
+    <message>
+        <source>Search parties, pause reasons, notes…</source>
+        <translation>Zoek in deelnemers, pauzeredenen, notities…</translation>
+    </message>
+    <message>
+        <source>inbound</source>
+        <translation>inkomend</translation>
+    </message>
+    <message>
+        <source>outbound</source>
+        <translation>uitgaand</translation>
+    </message>
+    <message>
+        <source>with hold</source>
+        <translation>in de wacht gezet</translation>
+    </message>
+    <message>
+        <source>without hold</source>
+        <translation>nooit in de wacht</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>onderbroken</translation>
+    </message>
+    <message>
+        <source>not interrupted</source>
+        <translation>niet onderbroken</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>alle</translation>
+    </message>
+    <message>
+        <source>Start (UTC)</source>
+        <translation>Begin (UTC)</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Richting</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Remote party</source>
+        <translation>Andere partij</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>Duur</translation>
+    </message>
+    <message>
+        <source>Holds</source>
+        <translation>In de wacht</translation>
+    </message>
+    <message>
+        <source>Pauses</source>
+        <translation>Pauzes</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>In de wacht</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <translation>Onderbroken</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>tot</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Begonnen</translation>
+    </message>
+    <message>
+        <source>At least</source>
+        <translation>Minstens</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n recording(s)</source>
+        <translation>
+            <numerusform>%n opname</numerusform>
+            <numerusform>%n opnamen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>unreadable</source>
+        <translation>onleesbaar</translation>
+    </message>
+    <message>
+        <source>sealed</source>
+        <translation>versleuteld</translation>
+    </message>
+    <message>
+        <source>plain WAV</source>
+        <translation>gewone WAV</translation>
     </message>
 </context>
 <context>
@@ -514,6 +731,49 @@
     </message>
 </context>
 <context>
+    <name>PlayerPanel</name>
+    <message>
+        <source>Play</source>
+        <translation>Afspelen</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>Snelheid</translation>
+    </message>
+    <message>
+        <source>Export to WAV…</source>
+        <translation>Exporteren naar WAV…</translation>
+    </message>
+    <message>
+        <source>Choose a recording in the list.</source>
+        <translation>Kies een opname in de lijst.</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Dempen</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Klant</translation>
+    </message>
+    <message>
+        <source>%1 volume</source>
+        <translation>Volume %1</translation>
+    </message>
+    <message>
+        <source>call time %1</source>
+        <translation>gesprekstijd %1</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pauzeren</translation>
+    </message>
+</context>
+<context>
     <name>PreferenceFields</name>
     <message>
         <source>the built-in policy</source>
@@ -530,6 +790,41 @@
     <message>
         <source>Locked</source>
         <translation>Vergrendeld</translation>
+    </message>
+</context>
+<context>
+    <name>QaWindow</name>
+    <message>
+        <source>Export to WAV</source>
+        <translation>Exporteren naar WAV</translation>
+    </message>
+    <message>
+        <source>WAV audio (*.wav)</source>
+        <translation>WAV-audio (*.wav)</translation>
+    </message>
+    <message>
+        <source>Softphone QA: recordings</source>
+        <translation>Softphone QA: opnamen</translation>
+    </message>
+    <message>
+        <source>The library index was damaged; it was moved to %1 and rebuilt.</source>
+        <translation>De index van de bibliotheek was beschadigd; hij is verplaatst naar %1 en opnieuw opgebouwd.</translation>
+    </message>
+    <message>
+        <source>The audio cannot be read: %1</source>
+        <translation>De audio kan niet gelezen worden: %1</translation>
+    </message>
+    <message>
+        <source>Intact: the audio matches its SHA-256 (metadata and audit trail).</source>
+        <translation>Intact: de audio komt overeen met zijn SHA-256 (metadata en auditlog).</translation>
+    </message>
+    <message>
+        <source>Sealed; decrypted in memory with your QA key.</source>
+        <translation>Versleuteld; in het geheugen ontsleuteld met uw QA-sleutel.</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>Geëxporteerd naar %1</translation>
     </message>
 </context>
 <context>
@@ -740,6 +1035,37 @@
     <message>
         <source>Status</source>
         <translation>Status</translation>
+    </message>
+</context>
+<context>
+    <name>Waveform</name>
+    <message>
+        <source>Waveform of the agent and the customer</source>
+        <translation>Golfvorm van de agent en de klant</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>Klant</translation>
+    </message>
+    <message>
+        <source>hold %1 s</source>
+        <translation>wacht %1 s</translation>
+    </message>
+    <message>
+        <source>pause %1 s</source>
+        <translation>pauze %1 s</translation>
+    </message>
+    <message>
+        <source>disclosure</source>
+        <translation>opnamemelding</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>onderbroken</translation>
     </message>
 </context>
 <context>

@@ -351,6 +351,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return windowcommand.run(args, _settings)
         if args.command in (recordingscommand.COMMAND, auditcommand.COMMAND):
             return _recordings(args)
+        if args.command == qacommand.COMMAND and args.qa_action is None:
+            return windowcommand.run_qa(args, _settings)
         if args.command == qacommand.COMMAND:
             return qacommand.run(args)
         if args.command in config_commands.COMMANDS:

@@ -1,4 +1,7 @@
-"""`softphone qa import-key|key-status`: QA's age secret keys, which open sealed recordings.
+"""`softphone qa [import-key|key-status]`: the QA view, and QA's keys that open sealed recordings.
+
+Without an action it opens the QA view (ui/qawindow.py, through windowcommand.py: the one door
+of the core to the widgets) on the policy's recordings directory or `--recordings DIR`.
 
 `import-key` reads one AGE-SECRET-KEY-1... line (the age-keygen format: `#` comment lines are
 skipped) from FILE or standard input and adds it to the OS keyring; `key-status` says which keys
@@ -21,8 +24,16 @@ COMMAND = "qa"
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `qa ACTION` to the command line."""
-    parser = subparsers.add_parser(COMMAND, help="QA's keys that open encrypted recordings")
-    actions = parser.add_subparsers(dest="qa_action", required=True)
+    parser = subparsers.add_parser(
+        COMMAND, help="the QA view (without an action); QA's keys that open encrypted recordings"
+    )
+    parser.add_argument(
+        "--recordings",
+        metavar="DIR",
+        help="the recordings directory (default: the policy's recording.directory)",
+    )
+    parser.add_argument("--policy", metavar="FILE", help="admin policy file (TOML)")
+    actions = parser.add_subparsers(dest="qa_action")
     importing = actions.add_parser(
         "import-key", help="store an age secret key (AGE-SECRET-KEY-1...) in the OS keyring"
     )

@@ -1,4 +1,4 @@
-"""`softphone recordings list|show|export|verify|hold|purge`: the QA reviewer's and admin's view.
+"""`softphone recordings list|show|export|play|verify|hold|purge`: QA's and the admin's view.
 
 Each takes `--recordings DIR` (default: the policy's recording.directory) and `--json`, and
 exits 1 on any problem it reports (2 for bad input). `list` searches the library index; the
@@ -15,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from softphone.cli import playcommand
 from softphone.cli.cliout import print_json, say
+from softphone.media.devices import DeviceError
 from softphone.recordings.audiofile import AudioIntegrityError, SealedAudioError
 from softphone.recordings.audit import AuditError, AuditLog
 from softphone.recordings.catalog import find_entry, verify_library
@@ -36,6 +38,7 @@ ACTIONS = {
     "list": "search the recordings (the library index), with filters",
     "show": "one recording's metadata, evidence, legal hold and audit entries",
     "export": "write a recording's audio, or a part of it, to a WAV file (audited)",
+    "play": "play a recording (a part, one party, 0.5x to 2x with the pitch kept; audited)",
     "verify": "check every recording against its SHA-256s, the audit trail and its evidence",
     "hold": "put a recording on legal hold (exempt from retention) or lift the hold",
     "purge": "delete what is past the policy's retention now (--dry-run: only list it)",
@@ -98,6 +101,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parsers["export"].add_argument("--to", required=True, metavar="PATH", dest="target")
     parsers["export"].add_argument("--from", type=_seconds, metavar="S", dest="start_s")
     parsers["export"].add_argument("--to-s", type=_seconds, metavar="S", dest="end_s")
+    playcommand.add_arguments(parsers["play"], _seconds)
     held = parsers["hold"].add_mutually_exclusive_group(required=True)
     held.add_argument("--reason", help="why the recording must be kept (a case, a complaint)")
     held.add_argument("--lift", action="store_true", help="lift the recording's legal hold")
@@ -113,6 +117,7 @@ def run(args: argparse.Namespace, root: Path, retention_days: Callable[[], int])
         "list": _list,
         "show": _show,
         "export": _export,
+        "play": playcommand.run,
         "verify": _verify,
         "hold": _hold,
         "purge": lambda a, r: _purge(a, r, retention_days()),
@@ -122,7 +127,7 @@ def run(args: argparse.Namespace, root: Path, retention_days: Callable[[], int])
     except (LookupError, ValueError, HoldError) as exc:
         say(str(exc))
         return exitcodes.BAD_INPUT
-    except (AuditError, ExportError, AudioIntegrityError, SealedAudioError) as exc:
+    except (AuditError, ExportError, AudioIntegrityError, SealedAudioError, DeviceError) as exc:
         say(str(exc))
         return exitcodes.FAILED
 

@@ -1,4 +1,4 @@
-"""`softphone window` and `softphone demo`: the agent's window on the real phone, and the demo.
+"""`softphone window`, `demo` and `qa`: the agent's window, the demo, and the QA view.
 
 The one module of the core that reaches up into `ui/`, and only inside its command functions:
 importing the CLI loads no Qt widgets, so the headless commands run where PySide6's widget
@@ -22,9 +22,13 @@ from softphone.cli.callcommand import recordings_dir
 from softphone.cli.cliout import resolve_path, say
 from softphone.config.policy import builtin_policy, resources_dir
 from softphone.config.preferences import load_preferences
+from softphone.config.qakey import load_identities
 from softphone.config.resolve import Settings, resolve
 from softphone.config.schema import DisclosurePolicy
+from softphone.media.replayout import SoundDeviceOutput
 from softphone.recordings.access import make_folders
+from softphone.recordings.index import LibraryIndex
+from softphone.recordings.timeline import reference_hashes
 from softphone.vocabulary import exitcodes
 
 COMMANDS = ("window", "demo")
@@ -182,6 +186,29 @@ def _demo(args: argparse.Namespace, settings_for: SettingsFor) -> int:
     )
     print(f"softphone demo: files in {folder}", flush=True)
     return run_demo(DemoPlan(phone, customer, folder, auto))
+
+
+def run_qa(args: argparse.Namespace, settings_for: SettingsFor) -> int:
+    """`softphone qa`: the QA view on the recordings directory; the exit code."""
+    from ui.app import run_qa  # noqa: PLC0415 - Qt widgets, on demand
+    from ui.qawindow import QaSetup  # noqa: PLC0415
+
+    settings = settings_for(args)
+    if args.recordings:
+        root = Path(args.recordings).expanduser().absolute()
+    else:
+        root = settings.recording.directory
+    if not root.is_dir():
+        say(f"the recordings directory '{root}' does not exist; give --recordings DIR")
+        return exitcodes.BAD_INPUT
+    setup = QaSetup(
+        root,
+        LibraryIndex(root),
+        SoundDeviceOutput(),
+        load_identities,
+        reference_hashes(settings.policy.disclosure),
+    )
+    return run_qa(setup, settings.ui.language)
 
 
 def _folder(option: str | None) -> Path:

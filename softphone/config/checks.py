@@ -246,6 +246,28 @@ GROUP_NAME = Text(
 DEVICE = Text('an audio device name, or "" for the system default')
 
 
+class Logins(ValueType[tuple[str, ...]]):
+    """An array of login names (qa.reviewers), in order, without repeats."""
+
+    expected = 'an array of logins such as ["anna", "bram"]'
+
+    def check(self, value: object) -> tuple[str, ...]:
+        """The logins; InvalidValueError naming the first that is not one."""
+        if not isinstance(value, list):
+            raise self.fail(value)
+        for item in value:
+            if not isinstance(item, str) or not LOGIN.fullmatch(item):
+                raise InvalidValueError(f"expected {self.expected}, got {show(item)} in it")
+        return tuple(dict.fromkeys(value))
+
+    def to_toml(self, value: tuple[str, ...]) -> str:
+        """The logins as a TOML array."""
+        return "[" + ", ".join(toml_string(v) for v in value) + "]"
+
+
+LOGIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?")
+
+
 def did_you_mean(name: str, candidates: Sequence[str]) -> str:
     """' (did you mean "x"?)' for a close candidate, else the list of what is known."""
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)

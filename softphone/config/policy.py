@@ -26,6 +26,7 @@ from softphone.config.policy_sections import (
     read_accounts,
     read_calls,
     read_disclosure,
+    read_qa,
     read_recording,
     read_security,
 )
@@ -64,6 +65,7 @@ def load_policy(
     recording, directory_set = read_recording(root, default_recordings or default_recordings_dir())
     security = read_security(root)
     calls = read_calls(root)
+    qa = read_qa(root)
     preferences = _read_admin_preferences(root, accounts)
     root.report_unknown(
         {
@@ -87,6 +89,7 @@ def load_policy(
         recording=recording,
         security=security,
         calls=calls,
+        qa=qa,
         preferences=MappingProxyType(preferences),
         locked=locked,
         allow_policy_override=bool(allow_override),

@@ -20,6 +20,7 @@ from softphone.config.checks import (
     Flag,
     Integer,
     InvalidValueError,
+    Logins,
     Prose,
     sip_uri_parts,
 )
@@ -37,6 +38,7 @@ from softphone.config.schema import (
     CallsPolicy,
     DisclosureLanguage,
     DisclosurePolicy,
+    QaPolicy,
     RecordingPolicy,
     SecurityPolicy,
     Srtp,
@@ -302,3 +304,13 @@ def read_calls(root: TableReader) -> CallsPolicy:
         return CallsPolicy()
     allow = t.value("allow_incoming_transfer", Flag())
     return CallsPolicy(allow_incoming_transfer=bool(allow))
+
+
+def read_qa(root: TableReader) -> QaPolicy:
+    """[qa]: the logins that review recordings (the QA view in their agent window)."""
+    t = root.table_at("qa")
+    if t is None:
+        return QaPolicy()
+    reviewers = t.value("reviewers", Logins())
+    t.report_unknown()
+    return QaPolicy(reviewers=reviewers or ())

@@ -129,6 +129,17 @@ class CallsPolicy:
 
 
 @dataclass(frozen=True)
+class QaPolicy:
+    """Who reviews recordings: `reviewers` (logins) see the QA view in the agent's window.
+
+    It only shows the way: reading the recordings takes the file permissions (recording.group)
+    and, for sealed ones, a QA key in the reviewer's keyring.
+    """
+
+    reviewers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policy:
     """The admin policy in force: accounts, disclosure, recording, security, preference locks.
 
@@ -142,6 +153,7 @@ class Policy:
     recording: RecordingPolicy
     security: SecurityPolicy = SecurityPolicy()
     calls: CallsPolicy = CallsPolicy()
+    qa: QaPolicy = QaPolicy()
     preferences: Mapping[str, PreferenceValue] = field(default_factory=_frozen_map)
     locked: frozenset[str] = frozenset()
     allow_policy_override: bool = False

@@ -91,6 +91,7 @@ def policy_entries(policy: Policy) -> list[Entry]:
     add(("security", "acknowledge_unverified_tls"), security.acknowledge_unverified_tls)
     add(("security", "tls_min_version"), security.tls_min_version, FIXED)
     add(("calls", "allow_incoming_transfer"), policy.calls.allow_incoming_transfer)
+    add(("qa", "reviewers"), list(policy.qa.reviewers))
     return entries
 
 

@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from softphone.config.qakey import load_identities
@@ -82,14 +84,53 @@ def export_recording(
     )
 
 
+def export_processed(
+    root: Path,
+    entry: Entry,
+    target: Path,
+    samples: npt.NDArray[np.float32],
+    *,
+    rate: int,
+    part: tuple[float, float],
+    **how: Any,
+) -> dict[str, Any]:
+    """Write audio made from the recording's part `part` (seconds into it: slowed, one
+    channel, ... as `how` says) to `target` as a 16-bit WAV, whole or not at all; audited.
+
+    ValueError for an existing target, ExportError when writing fails.
+    """
+    if target.exists():
+        raise ValueError(f"'{target}' exists already; choose another name")
+    buffer = io.BytesIO()
+    sf.write(buffer, samples, rate, subtype="PCM_16", format="WAV")
+    data = buffer.getvalue()
+    _write_whole(target, data)
+    return AuditLog.of(root).append(
+        AuditEvent.EXPORTED,
+        recording_id(root, entry.metadata_path),
+        to=str(target),
+        from_s=part[0],
+        to_s=part[1],
+        bytes=len(data),
+        decrypted=entry.metadata is not None and entry.metadata.audio.encryption is not None,
+        **how,
+    )
+
+
 def note_played(
-    root: Path, metadata: Path, start_s: float, end_s: float, by: str | None = None
+    root: Path,
+    metadata: Path,
+    start_s: float,
+    end_s: float,
+    by: str | None = None,
+    **how: Any,
 ) -> dict[str, Any]:
     """Enter in the audit trail that a part of a recording was played (the QA player's hook).
 
-    `by` names the reviewer when it is not the account running the player.
+    `by` names the reviewer when it is not the account running the player; `how` adds how it
+    was heard (speed, channel).
     """
-    details: dict[str, Any] = {"start_s": start_s, "end_s": end_s}
+    details: dict[str, Any] = {"start_s": start_s, "end_s": end_s, **how}
     if by is not None:
         details["reviewer"] = by
     return AuditLog.of(root).append(AuditEvent.PLAYED, recording_id(root, metadata), **details)

@@ -360,11 +360,13 @@ def _library(sb: Sandbox, command: str) -> None:
         set_hold(root, meta, "complaint 2026-117")
     (sb.root / "tmp").mkdir(exist_ok=True)
     line = command.replace(DOC_ID, rid).replace(" /tmp/", f" {sb.root}/tmp/")
-    done = sb.ok(line.replace("--from 12.5 --to-s 30", "--from 0.2 --to-s 0.6"))  # 1 s of audio
+    line = line.replace("--from 12.5 --to-s 30", "--from 0.2 --to-s 0.6")  # 1 s of audio
+    done = sb.ok(line.replace("--from 60 --to 90", "--from 0.2 --to 0.8"))
     expected = {
         "list": rid,
         "show": "audit trail (",
         "export": "exported ",
+        "play": "wrote ",
         "--reason": "on legal hold (complaint 2026-117)",
         "--lift": "legal hold lifted",
         "--dry-run": f"would delete {rid}",
@@ -434,6 +436,8 @@ RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
     f"softphone recordings show {DOC_ID}": _library,
     f"softphone recordings export {DOC_ID} --to /tmp/call.wav": _library,
     f"softphone recordings export {DOC_ID} --to /tmp/part.wav --from 12.5 --to-s 30": _library,
+    f"softphone recordings play {DOC_ID} --channel customer --speed 1.5 --from 60 --to 90 "
+    "--to-file /tmp/customer.wav": _library,
     f'softphone recordings hold {DOC_ID} --reason "complaint 2026-117"': _library,
     f"softphone recordings hold {DOC_ID} --lift": _library,
     "softphone recordings purge --dry-run": _library,

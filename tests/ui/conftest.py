@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -79,6 +79,7 @@ def make_agent(
     ringer: RingerControl | None = None,
     settings: SettingsAccess | None = None,
     tray: bool | None = None,
+    review: Callable[[], None] | None = None,
 ) -> Agent:
     heard: list[str] = []
     real = QAccessible.updateAccessibility
@@ -98,6 +99,7 @@ def make_agent(
         ringer=ringer,
         settings=settings,
         tray=tray,
+        review=review,
     )
     window.show()
     qtbot.waitExposed(window)

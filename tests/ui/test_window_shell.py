@@ -47,7 +47,8 @@ def test_the_help_overlay_lists_every_shortcut(agent: Agent) -> None:
     agent.key(F.Key_F1)
     assert overlay.isVisible()
     text = overlay.table.text()
-    for action in agent.window.commands.all():
+    assert agent.window.commands.review not in agent.window.shown_actions()  # not a reviewer
+    for action in agent.window.shown_actions():
         assert action.shortcut().toString() in text and action.toolTip() in text
     assert "Ctrl+0" in text and "Keypad" in text
     agent.key(F.Key_Escape)
@@ -135,3 +136,23 @@ def test_the_history_comes_from_the_source_the_app_gives(
     finally:
         window.bridge.stop()
         window.deleteLater()
+
+
+def test_a_reviewer_has_a_way_to_the_qa_view_and_others_do_not(
+    agent: Agent, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, rig: Rig, tmp_path: Path
+) -> None:
+    assert agent.window.findChild(QToolButton, "reviewButton") is None
+    agent.key(F.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    opened: list[str] = []
+    reviewer = make_agent(
+        qtbot, monkeypatch, rig, tmp_path / "r" / "window.ini", review=lambda: opened.append("qa")
+    )
+    try:
+        reviewer.click("reviewButton")
+        reviewer.key(
+            F.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        )
+        assert opened == ["qa", "qa"]
+        assert reviewer.window.commands.review in reviewer.window.shown_actions()
+    finally:
+        close_quietly(reviewer)

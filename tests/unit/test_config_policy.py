@@ -695,3 +695,16 @@ def test_the_admin_guide_shows_the_example_and_documents_every_key() -> None:
     ]  # fmt: skip
     for key in [*policy_keys, *SETTINGS]:
         assert f"| `{key}` |" in guide, key
+
+
+def test_qa_reviewers_are_logins(files: Files) -> None:
+    policy = load_policy(write_policy(files, MINIMAL), default_recordings=files.recordings)
+    assert policy.qa.reviewers == ()
+    text = MINIMAL + '\n[qa]\nreviewers = ["anna", "bram", "anna"]\n'
+    policy = load_policy(write_policy(files, text), default_recordings=files.recordings)
+    assert policy.qa.reviewers == ("anna", "bram")
+    assert problems(files, MINIMAL + '\n[qa]\nreviewers = ["anna", "no one"]\nwho = 1\n') == [
+        'policy.toml:10: qa.reviewers: expected an array of logins such as ["anna", "bram"], '
+        'got "no one" in it',
+        "policy.toml:11: qa.who: unknown key (expected one of: reviewers)",
+    ]
