@@ -252,6 +252,31 @@ def _finish_window(
         result.failure = result.failure or "the client ended before the measuring window did"
 
 
+def sampled_run(
+    command: list[str], env: dict[str, str], sampler: Sampler, timeout_s: float, result: Measured
+) -> tuple[subprocess.Popen[str], str, str]:
+    """Run a client to its end with `sampler` reading its CPU; its lifetime and codec into
+    `result`. Returns the process (for its exit code), its stdout and its stderr."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env,
+    )  # fmt: skip
+    sampler.watch("client", proc.pid)
+    sampler.start()
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    finally:
+        sampler.stop()
+    result.client_lifetime_s = time.monotonic() - started
+    codec = re.search(r"#0 audio (\S+) @(\d+)kHz", err)
+    result.codec = f"{codec.group(1)}/{codec.group(2)} kHz" if codec else "?"
+    return proc, out, err
+
+
 def softphone_call(
     uri: str, peer_pid: int, peer_name: str, *, policy: Policy, work: Path, window_s: float
 ) -> Measured:
@@ -262,27 +287,11 @@ def softphone_call(
     args += [*policy.args, "--hangup-after", f"{window_s:g}"]
     sampler = Sampler()
     sampler.watch("peer", peer_pid)
-    before, started = children_cpu(), time.monotonic()
-    proc = subprocess.Popen(
-        softphone_command(*args),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(work / "home"),
+    before = children_cpu()
+    proc, out, err = sampled_run(
+        softphone_command(*args), child_env(work / "home"), sampler, window_s + 60, result
     )
-    sampler.watch("client", proc.pid)
-    sampler.start()
-    try:
-        out, err = proc.communicate(timeout=window_s + 60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-    sampler.stop()
-    result.client_lifetime_s = time.monotonic() - started
     result.client_total_cpu_s = children_cpu() - before
-    codec = re.search(r"#0 audio (\S+) @(\d+)kHz", err)
-    result.codec = f"{codec.group(1)}/{codec.group(2)} kHz" if codec else "?"
     report = _last_json(out)
     if proc.returncode != 0 or report is None:
         result.failure = " | ".join(err.strip().splitlines()[-2:]) or f"exit {proc.returncode}"

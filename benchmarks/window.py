@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +32,7 @@ from benchmarks.call_cpu import (
     Sampler,
     baresip_config,
     describe_audio,
+    sampled_run,
     softphone_call,
     thread_cpu,
     with_pjsua2_peer,
@@ -214,23 +214,7 @@ def window_call(
     command += [f"{window_s:g}", str(work)]
     sampler = Sampler()
     sampler.watch("peer", peer_pid)
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env,
-    )  # fmt: skip
-    sampler.watch("client", proc.pid)
-    sampler.start()
-    try:
-        out, err = proc.communicate(timeout=window_s + 60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-    finally:
-        sampler.stop()
-    result.client_lifetime_s = time.monotonic() - started
-    codec = re.search(r"#0 audio (\S+) @(\d+)kHz", err)
-    result.codec = f"{codec.group(1)}/{codec.group(2)} kHz" if codec else "?"
+    proc, out, err = sampled_run(command, env, sampler, window_s + 60, result)
     lines = out.strip().splitlines()
     report = json.loads(lines[-1]) if lines else {}
     if proc.returncode != 0 or report.get("failure") or report.get("answered_at") is None:

@@ -69,19 +69,8 @@ def export_recording(
         samples, rate = audio.samples(start_s or 0.0, end_s)
         if samples.shape[0] == 0:
             raise ValueError(f"the recording has no audio from {start_s or 0.0:g} s on")
-        buffer = io.BytesIO()
-        sf.write(buffer, samples, rate, subtype="PCM_16", format="WAV")
-        data = buffer.getvalue()
-    _write_whole(target, data)
-    return AuditLog.of(root).append(
-        AuditEvent.EXPORTED,
-        recording_id(root, entry.metadata_path),
-        to=str(target),
-        from_s=start_s,
-        to_s=end_s,
-        bytes=len(data),
-        decrypted=audio.sealed,
-    )
+        data = _wav_bytes(samples, rate)
+    return _export(root, entry, target, data, (start_s, end_s), decrypted=audio.sealed)
 
 
 def export_processed(
@@ -101,9 +90,25 @@ def export_processed(
     """
     if target.exists():
         raise ValueError(f"'{target}' exists already; choose another name")
+    sealed = entry.metadata is not None and entry.metadata.audio.encryption is not None
+    return _export(root, entry, target, _wav_bytes(samples, rate), part, decrypted=sealed, **how)
+
+
+def _wav_bytes(samples: npt.NDArray[Any], rate: int) -> bytes:
     buffer = io.BytesIO()
     sf.write(buffer, samples, rate, subtype="PCM_16", format="WAV")
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def _export(
+    root: Path,
+    entry: Entry,
+    target: Path,
+    data: bytes,
+    part: tuple[float | None, float | None],
+    **how: Any,
+) -> dict[str, Any]:
+    """Write `data` to `target` whole or not at all, then enter the export in the audit trail."""
     _write_whole(target, data)
     return AuditLog.of(root).append(
         AuditEvent.EXPORTED,
@@ -112,7 +117,6 @@ def export_processed(
         from_s=part[0],
         to_s=part[1],
         bytes=len(data),
-        decrypted=entry.metadata is not None and entry.metadata.audio.encryption is not None,
         **how,
     )
 
