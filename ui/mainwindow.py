@@ -39,6 +39,7 @@ from softphone.calls.snapshot import (
 )
 from softphone.config.policy import resources_dir
 from softphone.config.resolve import Settings
+from ui.about import about_box
 from ui.availability import Command, available, ringing, switch_target, transfer_pair
 from ui.bridge import DeskBridge
 from ui.buttons import action_button
@@ -174,6 +175,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.status)
         layout.addLayout(columns, 1)
         self.help_overlay = HelpOverlay(central)
+        self.help_menu = self.menuBar().addMenu("")
+        self.about_action = self.help_menu.addAction("")
+        self.about_action.triggered.connect(self.show_about)
+        self.about_box: QMessageBox | None = None
         self._retranslate()
 
     def _retranslate(self) -> None:
@@ -182,6 +187,8 @@ class MainWindow(QMainWindow):
         self.account.setAccessibleName(self.tr("Account"))
         self.tabs.setTabText(self.tabs.indexOf(self.recent), self.tr("Recent"))
         self.tabs.setTabText(self.tabs.indexOf(self.history), self.tr("History"))
+        self.help_menu.setTitle(self.tr("&Help"))
+        self.about_action.setText(self.tr("&About Softphone"))
         if self._registered is None:
             self.account.setText(
                 self.tr("Agent %1 · no registration reported").replace("%1", self._agent)
@@ -506,6 +513,13 @@ class MainWindow(QMainWindow):
     def shown_actions(self) -> list[QAction]:
         """The window's actions; the way to the QA view only for a reviewer."""
         return [a for a in self.commands.all() if a is not self.commands.review or self._review]
+
+    def show_about(self) -> None:
+        """Help > About: the version, as `softphone --version` prints it."""
+        if self.about_box is not None:
+            self.about_box.deleteLater()
+        self.about_box = about_box(self)
+        self.about_box.open()
 
     def open_settings(self) -> None:
         """Open the settings (a new dialog each time, so it shows what is in force now)."""

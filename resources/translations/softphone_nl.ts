@@ -2,6 +2,21 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="nl_NL" sourcelanguage="en">
 <context>
+    <name>About</name>
+    <message>
+        <source>Softphone %1</source>
+        <translation>Softphone %1</translation>
+    </message>
+    <message>
+        <source>Hold-aware contact-centre softphone: disclosure first, nothing recorded on hold.</source>
+        <translation>Softphone voor contactcentra die wachtstand kent: eerst de mededeling, niets opgenomen in de wachtstand.</translation>
+    </message>
+    <message>
+        <source>About Softphone</source>
+        <translation>Over Softphone</translation>
+    </message>
+</context>
+<context>
     <name>CallActions</name>
     <message>
         <source>Call</source>
@@ -613,6 +628,14 @@
     <message>
         <source>History</source>
         <translation>Geschiedenis</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>&amp;About Softphone</source>
+        <translation>&amp;Over Softphone</translation>
     </message>
     <message>
         <source>Agent %1 · no registration reported</source>

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from softphone import __version__
 from softphone.app.hardening import forbid_core_dumps
 from softphone.app.registercheck import (
     RegistrationReport,
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="softphone", description="Hold-aware contact-centre softphone."
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--version", action="version", version=f"softphone {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     call = sub.add_parser("call", help="place one scripted call")

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from softphone import __version__
 from softphone.recordings.access import create_file
 
 SCHEMA = "softphone.recording/1"
@@ -122,6 +123,7 @@ class RecordingMetadata:
     errors: list[str] = field(default_factory=list)
     interruption: dict[str, Any] | None = None
     transfers: list[dict[str, Any]] = field(default_factory=list)
+    softphone_version: str | None = __version__  # None: written before versions were recorded
 
     def to_json(self) -> dict[str, Any]:
         """The document as JSON-ready data."""
@@ -172,6 +174,7 @@ def read_metadata(path: Path) -> RecordingMetadata:
             errors=list(data["errors"]),
             interruption=data.get("interruption"),
             transfers=list(data.get("transfers", [])),
+            softphone_version=data.get("softphone_version"),
         )
     except (KeyError, TypeError) as exc:
         raise MetadataError(f"'{path}' does not follow {SCHEMA}: {exc}") from exc
