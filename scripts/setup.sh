@@ -43,6 +43,9 @@ test_packages=(
     dbus                 # dbus-run-session for a private session bus
     gnome-keyring        # Secret Service backend for the keyring tests
     libsecret-tools      # secret-tool, to inspect the keyring by hand
+    binutils             # objdump: PyInstaller reads the bundle's libraries (packaging/build.sh)
+    patchelf             # packaging/build.sh drops build-machine library paths from the bundle
+    lintian              # tests/packaging checks the .deb with it
     git
 )
 if ((with_tests)); then
