@@ -241,6 +241,11 @@ def _config(sb: Sandbox, command: str) -> None:
     assert done.stdout.strip(), done.stderr
 
 
+def _version(sb: Sandbox, command: str) -> None:
+    done = sb.ok(command)
+    assert re.fullmatch(r"softphone \S+\n", done.stdout), done.stdout
+
+
 def _set_password_at_a_terminal(sb: Sandbox, command: str) -> None:
     _with_office(sb, 5060)
     argv = [sys.executable, "-m", "softphone.cli", *command.split()[1:]]
@@ -416,6 +421,7 @@ RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
     "softphone config check --strict FILE": _config,
     "softphone config check --strict /path/to/policy.toml": _config,
     "softphone config show": _config,
+    "softphone --version": _version,
     "softphone account set-password office": _set_password_at_a_terminal,
     "printf '%s\\n' \"$PW\" | softphone account set-password office --stdin": (
         _set_password_from_stdin
