@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 FORBIDDEN = ("/etc/softphone", "/opt/softphone")  # the host must not have them: they would leak in
@@ -48,15 +48,34 @@ def dpkg(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedPr
 
 
 def in_root(
-    root: Path, argv: Sequence[str], timeout: float = 120
+    root: Path,
+    argv: Sequence[str],
+    timeout: float = 120,
+    *,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` chrooted into `root`, found on its PATH, with a clean environment."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}
+    """Run `argv` chrooted into `root`, found on its PATH, with a clean environment (and `env`)."""
+    clean = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C.UTF-8", **(env or {})}
     return subprocess.run(
         ["/usr/sbin/chroot", str(root), *argv],
-        capture_output=True, text=True, timeout=timeout, check=False, env=env,
-        stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=timeout, check=False, env=clean,
+        input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
     )  # fmt: skip
+
+
+def session_bus_in(root: Path) -> dict[str, str]:
+    """Make this session's D-Bus (with its Secret Service) reachable inside `root`: a hard link
+    to its socket at the same path there. The environment that names it, for `in_root`."""
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    assert address.startswith("unix:path="), (
+        f"no session bus socket ({address!r}): run this through scripts/test.sh"
+    )
+    socket = Path(address.removeprefix("unix:path=").split(",", 1)[0])
+    inside = root / socket.relative_to("/")
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    os.link(socket, inside)
+    return {"DBUS_SESSION_BUS_ADDRESS": address}
 
 
 def status(root: Path) -> tuple[str, str]:

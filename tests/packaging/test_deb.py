@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import tomllib
 from pathlib import Path
 
+from softphone.config.credentials import SERVICE, secure_backend
 from tests.integration.softphone_cli import REPO
-from tests.packaging.cleanroot import dpkg, in_root, make_root, status
+from tests.packaging.cleanroot import dpkg, in_root, make_root, session_bus_in, status
 from tests.packaging.conftest import Packages
 
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
@@ -55,6 +57,33 @@ def test_a_clean_install_runs_the_version_and_the_selftest(
     assert report["passed"] is True
     assert report["disclosure"] == "softphone-default-nl"  # the package's policy, not built in
     assert all(c["passed"] for c in report["checks"]) and len(report["checks"]) == 12
+
+
+def test_the_installed_softphone_keeps_a_password_in_the_secret_service(
+    packages: Packages, tmp_path: Path
+) -> None:
+    # The bundle's keyring backend (SecretStorage over jeepney) against this session's
+    # gnome-keyring: the hidden imports and entry points made it into the bundle.
+    root = _installed(tmp_path, packages.first)
+    name = f"pkgtest-{secrets.token_hex(4)}"
+    account = f'\n[[accounts]]\nname = "{name}"\nregistrar = "sip:pbx.example.com"\nuser = "a1"\n'
+    policy = root / POLICY
+    policy.write_text(policy.read_text(encoding="utf-8") + account, encoding="utf-8")
+    bus = session_bus_in(root)
+    password = secrets.token_hex(8)
+    stored = in_root(
+        root, ["softphone", "account", "set-password", name, "--stdin"], env=bus,
+        stdin=password + "\n",
+    )  # fmt: skip
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    assert "keyring.backends.SecretService.Keyring" in stored.stdout + stored.stderr
+    backend = secure_backend()
+    try:
+        assert backend.get_password(SERVICE, name) == password
+    finally:
+        removed = in_root(root, ["softphone", "account", "delete-password", name], env=bus)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert backend.get_password(SERVICE, name) is None
 
 
 def test_an_upgrade_keeps_the_edited_policy(packages: Packages, tmp_path: Path) -> None:
