@@ -11,8 +11,6 @@ from __future__ import annotations
 import runpy
 import sys
 
-from softphone.cli.main import main
-
 
 def run(argv: list[str]) -> int:
     """Run the command line, or the softphone module that `-m` names."""
@@ -27,6 +25,9 @@ def run(argv: list[str]) -> int:
         sys.argv = [module, *argv[2:]]
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         return 0
+    # Imported here, not above: a module run with -m must not be imported before runpy runs it.
+    from softphone.cli.main import main  # noqa: PLC0415
+
     return main(argv)
 
 

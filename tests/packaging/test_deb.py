@@ -51,6 +51,13 @@ def test_a_clean_install_runs_the_version_and_the_selftest(
     assert check.returncode == 0, check.stdout + check.stderr
     assert "(the machine-wide policy): valid" in check.stdout
 
+    # The app's child processes run as `sys.executable -m MODULE`: the bundle answers that.
+    probe = in_root(root, ["softphone", "-m", "softphone.media.devices", "--json"])
+    assert (probe.returncode, probe.stderr) == (0, ""), probe.stderr
+    assert isinstance(json.loads(probe.stdout), list)
+    other = in_root(root, ["softphone", "-m", "os"])
+    assert other.returncode == 2 and "the softphone's own modules only" in other.stderr
+
     selftest = in_root(root, ["softphone", "selftest", "--json"], timeout=180)
     assert selftest.returncode == 0, selftest.stdout + selftest.stderr
     report = json.loads(selftest.stdout.splitlines()[-1])
