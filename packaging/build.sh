@@ -55,7 +55,10 @@ if [[ -n ${BUNDLE:-} ]]; then
     cp -a "$BUNDLE" "$tmp/bundle"
 else
     log "bundling softphone $version with PyInstaller"
-    "$python" -m PyInstaller --noconfirm --log-level WARN --distpath "$tmp/dist" \
+    # This checkout first on the path, also for PyInstaller's isolated import of the packages
+    # (an editable install of another checkout would otherwise list its modules).
+    PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" \
+        "$python" -m PyInstaller --noconfirm --log-level WARN --distpath "$tmp/dist" \
         --workpath "$tmp/work" "$here/softphone.spec" </dev/null
     mv "$tmp/dist/softphone" "$tmp/bundle"
 fi

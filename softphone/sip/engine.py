@@ -18,6 +18,7 @@ that a failed registration or call can say so in one line.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import heapq
 import itertools
@@ -390,7 +391,12 @@ def _prefer_codecs(ep: pj.Endpoint) -> None:
 
 @contextlib.contextmanager
 def _stdout_silenced() -> Iterator[None]:
-    """Point file descriptor 1 at /dev/null: stdout is reserved for reports and JSON."""
+    """Point file descriptor 1 at /dev/null: stdout is reserved for reports and JSON.
+
+    pjlib prints through C's stdio, which buffers when stdout is not a terminal; the buffer is
+    flushed while fd 1 is still /dev/null, or its lines would reach the real stdout at exit (as
+    they did in the PyInstaller bundle, whose C runtime flushes after Python has finished).
+    """
     sys.stdout.flush()
     saved = os.dup(1)
     try:
@@ -398,6 +404,7 @@ def _stdout_silenced() -> Iterator[None]:
             os.dup2(devnull.fileno(), 1)
         yield
     finally:
+        ctypes.CDLL(None).fflush(None)
         os.dup2(saved, 1)
         os.close(saved)
 

@@ -93,6 +93,23 @@ def test_the_installed_softphone_keeps_a_password_in_the_secret_service(
     assert backend.get_password(SERVICE, name) is None
 
 
+def test_the_installed_window_plays_the_demo_and_its_recording_names_the_version(
+    packages: Packages, tmp_path: Path
+) -> None:
+    # Qt (offscreen), the style sheet, the demo voices and the bundle's dist-info, installed.
+    root = _installed(tmp_path, packages.first)
+    demo = in_root(
+        root, ["softphone", "demo", "--offscreen", "--folder", "/tmp/demo", "--speaker", "null"],
+        timeout=180,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert demo.stdout.splitlines()[-1] == "result: PASS", demo.stdout
+    shots = sorted(p.name for p in (root / "tmp/demo/screenshots").iterdir())
+    assert shots == ["window-after-call.png", "window-disclosure.png", "window-on-hold.png"]
+    (metadata,) = (root / "tmp/demo/recordings").rglob("*.json")
+    assert json.loads(metadata.read_text(encoding="utf-8"))["softphone_version"] == VERSION
+
+
 def test_an_upgrade_keeps_the_edited_policy(packages: Packages, tmp_path: Path) -> None:
     root = _installed(tmp_path, packages.first)
     policy = root / POLICY
