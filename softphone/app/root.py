@@ -43,8 +43,12 @@ from softphone.vocabulary.frames import FrameSink, FrameSource
 log = logging.getLogger("softphone.app")
 
 POLL_MS = 20
-"""How long one loop turn may wait in pjsua2 for network events; events end the wait at once,
-so this only bounds how often the desk's timers are looked at (and each wake-up costs CPU)."""
+"""How long one loop turn may wait in pjsua2 for network events while a call is live; events
+end the wait at once, so this only bounds how often the desk's timers are looked at."""
+
+IDLE_POLL_MS = 500
+"""The same wait with no call: SIP requests still end it at once, and an idle phone wakes
+only to look at its timers (registration refreshes, retention), twice a second."""
 
 SHUTDOWN_GRACE_S = 5.0
 """How long the end waits for hung-up calls to be confirmed, so that their recordings finish."""
@@ -116,6 +120,11 @@ class Softphone:
         """The port the SIP transport listens on."""
         return self.stack.engine.bound_port
 
+    def wake_sockets(self) -> tuple[int, ...]:
+        """Descriptors that become readable when a SIP request arrives: a loop sleeping while
+        idle should turn when one does (see `SipEngine.listening_sockets`)."""
+        return self.stack.engine.listening_sockets()
+
     def dial_uri(self, uri: str) -> str:
         """`uri` as the account dials it (over its transport unless the URI says otherwise)."""
         return self.stack.phone.dial_uri(uri)
@@ -124,12 +133,16 @@ class Softphone:
         """Receive the desk's events."""
         self.desk.subscribe(listener)
 
-    def turn(self, wait_ms: int = POLL_MS) -> None:
+    def turn(self, wait_ms: int | None = None) -> None:
         """One loop turn: network and device events (each passed to the desk), the desk's timers.
 
-        Recordings past retention are swept at most once a minute (a few directory reads when
-        nothing is due).
+        Without `wait_ms`, waits for network events up to POLL_MS during a call, IDLE_POLL_MS
+        without one. Recordings past retention are swept at most once a minute (a few directory
+        reads when nothing is due).
         """
+        if wait_ms is None:
+            busy = self.desk.busy or self.stack.engine.timers_pending
+            wait_ms = POLL_MS if busy else IDLE_POLL_MS
         self.stack.engine.poll(wait_ms)
         for event in self._devices.drain():
             self.desk.device_changed(event)

@@ -108,6 +108,11 @@ class Desk:
         """Receive every desk event from now on, on the main thread."""
         self._listeners.append(listener)
 
+    @property
+    def busy(self) -> bool:
+        """Whether any call is live: then the loop must turn often (media, timers, progress)."""
+        return bool(self._calls)
+
     def calls(self) -> tuple[CallSnapshot, ...]:
         """Every live call, oldest first."""
         return tuple(self._snapshot(c) for c in self._calls.values())
