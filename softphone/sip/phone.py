@@ -109,6 +109,16 @@ class _Routes:
 _GLARE_WAIT_S = {CallDirection.OUTBOUND: (2.1, 4.0), CallDirection.INBOUND: (0.0, 2.0)}
 _SEND_RETRY_S = 0.25  # a re-INVITE that could not be sent (a transaction of the peer's open)
 _SEND_ATTEMPTS = 20
+REFUSAL_HOLD_S = 0.3
+"""How long a refused incoming call keeps its pjsua call slot before its final response.
+
+pjsua gives every INVITE it takes in an RTP and an RTCP socket before the app hears of it, and a
+closed socket keeps its slot in the 64-slot ioqueue for 0.5 s; when every call slot is taken,
+pjsua answers further INVITEs 486 statelessly, with no socket. Refusing at once let a flood of
+INVITEs (70/s) fill the ioqueue, and the library's assertion aborted the process. Held this long,
+the `EngineConfig.max_calls` slots can open at most max_calls / 0.3 s calls a second: with 4 slots,
+8 sockets live and about 14 closing, far below 64, whatever the rate of the flood.
+"""
 
 
 class Phone:
@@ -224,10 +234,24 @@ class Phone:
         self._answer_with(call_id, 200)
 
     def reject(self, call_id: int, code: int = 486) -> None:
-        """Decline an incoming call with a final error response (486 Busy Here by default)."""
+        """Decline an incoming call with a final error response (486 Busy Here by default).
+
+        The response goes out REFUSAL_HOLD_S later (see there); a caller that cancels first
+        ends the call itself.
+        """
         if not 400 <= code < 700:
             raise SipError(f"a reject needs a 4xx-6xx status code, not {code}")
-        self._answer_with(call_id, code)
+        self._call(call_id)
+        self._engine.call_later(REFUSAL_HOLD_S, lambda: self._refuse_now(call_id, code))
+
+    def _refuse_now(self, call_id: int, code: int) -> None:
+        call = self._calls.get(call_id)
+        if call is None or not call.isActive():
+            return  # cancelled or gone meanwhile: nothing to refuse
+        try:
+            self._answer_with(call_id, code)
+        except SipError as exc:
+            log.info("call %d ended before its refusal went out: %s", call_id, exc)
 
     def _answer_with(self, call_id: int, code: int) -> None:
         call = self._call(call_id)
