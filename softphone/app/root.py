@@ -27,11 +27,12 @@ from softphone.app.accountsession import (
     password_for,
     plan_account,
 )
+from softphone.app.admission import admission
 from softphone.calls.desk import Desk, Listener, Screen
 from softphone.calls.session import SessionSetup
 from softphone.calls.setup import prepare_setup
 from softphone.config.resolve import Settings
-from softphone.config.schema import AccountPolicy, SecurityPolicy
+from softphone.config.schema import RTP_TIMEOUT_S, AccountPolicy, SecurityPolicy
 from softphone.media.deviceevents import DeviceEvents
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
@@ -64,6 +65,7 @@ class PhoneConfig:
     answering: bool = False  # the phone takes calls (TLS without a registrar needs `cert`)
     register_timeout: float | None = 10.0  # None: do not wait for the first registration
     allow_incoming_transfers: bool = False  # the policy's calls.allow_incoming_transfer
+    rtp_timeout_s: float = RTP_TIMEOUT_S  # the policy's media.rtp_timeout_s (0: never)
 
 
 @dataclass
@@ -174,6 +176,7 @@ def open_stack(config: PhoneConfig) -> Iterator[Stack]:
         if plan is not None and registrar and config.register_timeout is not None:
             await_registration(engine, plan, config.register_timeout)
         phone.allow_incoming_transfers(config.allow_incoming_transfers)
+        phone.watch_rtp(config.rtp_timeout_s)
         yield Stack(engine, phone, plan)
     except BaseException as exc:
         # Frames of a failed operation hold pjsua2 objects; none may outlive libDestroy.
@@ -197,6 +200,7 @@ def open_softphone(
     On the way out every call still on the desk is hung up (its recording finished), then the
     engine stops, then `audio` is closed (also when the phone could not be built).
     """
+    screen = admission(config.account, config.security, screen)  # strangers get 403
     try:
         with open_stack(config) as stack:
             mic = stack.phone.create_port("mic", source=audio.mic)

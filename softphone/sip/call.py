@@ -129,6 +129,19 @@ class SipCall(pj.Call):  # type: ignore[misc]
         self.tx_packets_retired = 0  # RTP packets sent by this call's streams that are gone
         self.transfer_in_flight = False  # our REFER awaits its outcome (later reports are late)
 
+    def rx_packets(self) -> tuple[str, int] | None:
+        """The audio stream's local address and the RTP packets it received; None: no stream."""
+        if not self.isActive():
+            return None
+        ci = self.getInfo()
+        index = audio_index(ci)
+        if index is None or ci.state != pj.PJSIP_INV_STATE_CONFIRMED:
+            return None
+        try:
+            return self.stream_key(ci), int(self.getStreamStat(index).rtcp.rxStat.pkt)
+        except pj.Error:
+            return None  # between two streams of a re-INVITE
+
     def _adopt(self) -> None:
         """At the first callback of a call made for a transfer request: register, announce."""
         if self.adopted_from is None:
@@ -350,7 +363,9 @@ class SipAccount(pj.Account):  # type: ignore[misc]
         ci = call.getInfo()
         call.remote_uri = str(ci.remoteUri)
         self._engine.post_from_callback(
-            IncomingCall(int(prm.callId), str(ci.remoteUri), str(ci.localUri))
+            IncomingCall(
+                int(prm.callId), str(ci.remoteUri), str(ci.localUri), str(prm.rdata.srcAddress)
+            )
         )
 
     @callback

@@ -10,6 +10,7 @@ import pjsua2 as pj
 
 from softphone.sip.call import SipAccount, SipCall, audio_index
 from softphone.sip.engine import SipEngine
+from softphone.sip.liveness import RtpWatch
 from softphone.sip.ports import FramePort
 from softphone.sip.security import SrtpMode, transport_uri
 from softphone.sip.tlsconfig import apply_srtp
@@ -23,6 +24,7 @@ from softphone.vocabulary.events import (
     Event,
     MediaChanged,
     MediaStatus,
+    PeerLost,
     ReinviteAnswered,
     ReinviteKind,
     SipError,
@@ -109,6 +111,10 @@ class _Routes:
 _GLARE_WAIT_S = {CallDirection.OUTBOUND: (2.1, 4.0), CallDirection.INBOUND: (0.0, 2.0)}
 _SEND_RETRY_S = 0.25  # a re-INVITE that could not be sent (a transaction of the peer's open)
 _SEND_ATTEMPTS = 20
+# RFC 4028 session timers, used when the peer supports them (pjsua's defaults, made explicit):
+# a peer that stops refreshing the session is hung up with 408 "No session refresh received."
+_SESSION_EXPIRES_S = 1800
+_MIN_SE_S = 90  # the RFC's (and pjsip's) floor
 
 
 class Phone:
@@ -126,6 +132,7 @@ class Phone:
         self._accept_transfers = False
         engine.subscribe(self._on_event)  # first subscriber: routes are fixed before others run
         self._transfers = CallTransfers(engine, self._calls)
+        self._rtp_watch = RtpWatch(engine, self._calls, self.media, self._end_dead)
         engine.add_finalizer(self._shutdown)
 
     # --- accounts --------------------------------------------------------------------------
@@ -136,6 +143,9 @@ class Phone:
         self._verify_uri(spec.uri, "account URI")
         cfg = self._engine.account_config(spec.uri, spec.transport)
         apply_srtp(cfg, spec.srtp)
+        cfg.callConfig.timerUse = pj.PJSUA_SIP_TIMER_OPTIONAL
+        cfg.callConfig.timerSessExpiresSec = _SESSION_EXPIRES_S
+        cfg.callConfig.timerMinSESec = _MIN_SE_S
         if spec.outbound_proxy:
             proxy = self._on_transport(spec.outbound_proxy, spec)
             self._verify_uri(proxy, "outbound proxy URI")
@@ -214,6 +224,19 @@ class Phone:
         self._calls[call_id] = call
         self._routes.setdefault(call_id, _Routes())
         return call_id
+
+    def watch_rtp(self, timeout_s: float) -> None:
+        """End calls that receive no RTP for `timeout_s` while their media says they should.
+
+        0 stops watching. A call ended so is preceded by a `PeerLost` event with the reason.
+        """
+        self._engine.check_thread()
+        self._rtp_watch.set_timeout(timeout_s)
+
+    def _end_dead(self, call_id: int, reason: str) -> None:
+        log.warning("call %d: ending it, the other side is gone: %s", call_id, reason)
+        self._engine.post(PeerLost(call_id, reason))
+        self.hangup(call_id)
 
     def ringing(self, call_id: int) -> None:
         """Tell the caller the phone is ringing (180)."""
