@@ -26,7 +26,12 @@ from dataclasses import dataclass, replace
 
 from softphone.calls.pause import PauseError
 from softphone.calls.phoneapi import EventLoop, PhoneApi, PortHandle
-from softphone.calls.session import CallSession, SessionSetup, start_session
+from softphone.calls.session import (
+    SESSION_TIMER_EXPIRED,
+    CallSession,
+    SessionSetup,
+    start_session,
+)
 from softphone.calls.snapshot import (
     CallChanged,
     CallEnded,
@@ -304,6 +309,8 @@ class Desk:
         self._transfers.handle(event)  # after the session: it finds the call's facts updated
         if isinstance(event, ev.DtmfReceived):
             self._emit(DigitReceived(event.call_id, event.digit, event.method))
+        elif isinstance(event, ev.PeerLost):
+            self._emit(ProblemRaised(event.call_id, f"the call was ended: {event.reason}"))
         elif isinstance(event, ev.ReinviteAnswered) and event.refused:
             self._emit(ReinviteRefused(event.call_id, event.kind, event.status_code, event.reason))
         if isinstance(event, ev.CallStateChanged):
@@ -418,6 +425,8 @@ class Desk:
         self._calls.pop(session.call_id, None)
         snapshot = self._snapshot(call)
         self._say_problems(call, snapshot)
+        if outcome.end_reason == SESSION_TIMER_EXPIRED:
+            self._emit(ProblemRaised(session.call_id, f"the call was ended: {outcome.end_reason}"))
         self._emit(
             CallEnded(
                 snapshot,

@@ -47,7 +47,8 @@ def test_only_the_registrar_and_trusted_hosts_ring_a_registered_agent(
             policy.write('trusted_hosts = ["127.0.0.3", "10.20.0.0/16"]\n')
         set_password(compliance.policy, office, PASSWORD)
         answering = ["--account", office, "--calls", "2", "--hangup-after", "2", "--wait", "30",
-                     "--mic", "tone:1000", "--speaker", "null", "--json", *compliance.args]  # fmt: skip
+                     "--mic", "tone:1000", "--speaker", "null", "--json",
+                     *compliance.args]  # fmt: skip
         with Answering(answering) as agent:
             uri = f"sip:agent@127.0.0.1:{agent.port}"
             stranger = start_peer("--listen", "127.0.0.2:0", "--call", uri)

@@ -446,7 +446,8 @@ def test_trusted_hosts_are_hosts_addresses_or_networks(files: Files) -> None:
 
 @pytest.mark.parametrize("entry", ["10.0.0.0/33", "pbx example", "300.1.2.3", ""])
 def test_a_bad_trusted_host_is_named(files: Files, entry: str) -> None:
-    [found] = problems(files, MINIMAL + f'\n[security]\ntrusted_hosts = ["ok.example", "{entry}"]\n')
+    text = MINIMAL + f'\n[security]\ntrusted_hosts = ["ok.example", "{entry}"]\n'
+    [found] = problems(files, text)
     assert found.startswith("policy.toml:10: security.trusted_hosts: expected an array of hosts")
     assert f'"{entry}" in it' in found
 
