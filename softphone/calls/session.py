@@ -44,11 +44,20 @@ NO_MEDIA_TIMEOUT_S = 5.0
 SESSION_TIMER_EXPIRED = "the session timer expired: the customer's side did not refresh the session"
 
 
-def ended_by_sip(status_code: int, reason: str) -> str:
-    """Why a call ended, from the last SIP status of its dialog (when nothing else said)."""
+def ended_by_sip(status_code: int, reason: str, *, answered: bool = True) -> str:
+    """Why a call ended, from the last SIP status of its dialog (when nothing else said).
+
+    pjsip ends an answered call itself when a request in it times out or the peer no longer
+    knows the dialog (RFC 3261 12.2.1.2: 408, 481), and when a session timer expires (408).
+    """
+    status = f"SIP {status_code} {reason}".rstrip()
     if status_code == 408 and "session refresh" in reason.lower():
         return SESSION_TIMER_EXPIRED  # pjsip's RFC 4028 timer hung up (sip_timer.c)
-    return f"the call ended: SIP {status_code} {reason}".rstrip()
+    if answered and status_code == 408:
+        return f"the customer's side stopped answering SIP requests ({status})"
+    if answered and status_code == 481:
+        return f"the customer's side no longer knows the call ({status})"
+    return f"the call ended: {status}"
 
 
 @dataclass(frozen=True)
@@ -337,7 +346,8 @@ class CallSession:
             self._start_disclosure()  # cuts the microphone for the disclosure first
             self.phone.cut_mic(self.call_id, "unanswered", False)
         elif event.state is CallState.DISCONNECTED:
-            self.note_end(ended_by_sip(event.status_code, event.reason))
+            answered = self.answered_at is not None
+            self.note_end(ended_by_sip(event.status_code, event.reason, answered=answered))
             self.end()
 
     # --- disclosure ------------------------------------------------------------------------

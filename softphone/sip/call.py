@@ -17,6 +17,7 @@ from softphone.vocabulary.events import (
     IncomingCall,
     MediaChanged,
     MediaStatus,
+    PeerLost,
     RegistrationChanged,
     ReinviteAnswered,
     ReinviteKind,
@@ -165,6 +166,9 @@ class SipCall(pj.Call):  # type: ignore[misc]
         self.children.append(child)
         return child
 
+    def _confirmed(self) -> bool:
+        return bool(self.isActive()) and self.getInfo().state == pj.PJSIP_INV_STATE_CONFIRMED
+
     def stream_key(self, ci: pj.CallInfo) -> str:
         """The local RTP address of the audio stream's transport; '' when there is none."""
         index = audio_index(ci)
@@ -244,7 +248,8 @@ class SipCall(pj.Call):  # type: ignore[misc]
         """Runs on the main thread: report the final answer to our re-INVITE, whatever it was.
 
         A final error completes the client transaction; a 2xx, a timeout or a transport error
-        terminates it without passing through COMPLETED.
+        terminates it without passing through COMPLETED. Any request of ours the transport could
+        not deliver says the peer is gone (`PeerLost`).
         """
         self._adopt()
         event = prm.e
@@ -252,13 +257,25 @@ class SipCall(pj.Call):  # type: ignore[misc]
             return
         state_event = event.body.tsxState
         tsx = state_event.tsx
-        if tsx.role != pj.PJSIP_ROLE_UAC or tsx.method != "INVITE":
+        if tsx.role != pj.PJSIP_ROLE_UAC:
+            return
+        if state_event.type == pj.PJSIP_EVENT_TRANSPORT_ERROR and self._confirmed():
+            # The peer's port or connection is gone (a TCP/TLS reset, a refused connect): it
+            # will not answer. pjsip keeps such a call; the phone ends it.
+            self._engine.post_from_callback(
+                PeerLost(
+                    int(self.getId()),
+                    f"the customer's side cannot be reached: our {tsx.method} was not delivered "
+                    f"({tsx.statusText})",
+                )
+            )
+        if tsx.method != "INVITE":
             return
         final = tsx.state == pj.PJSIP_TSX_STATE_COMPLETED or (
             tsx.state == pj.PJSIP_TSX_STATE_TERMINATED
             and state_event.prevState != pj.PJSIP_TSX_STATE_COMPLETED
         )
-        if final and self.isActive() and self.getInfo().state == pj.PJSIP_INV_STATE_CONFIRMED:
+        if final and self._confirmed():
             kind, self.reinvite_kind = self.reinvite_kind, ReinviteKind.OTHER
             self._engine.post_from_callback(
                 ReinviteAnswered(int(self.getId()), kind, int(tsx.statusCode), str(tsx.statusText))

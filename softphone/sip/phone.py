@@ -228,15 +228,14 @@ class Phone:
     def watch_rtp(self, timeout_s: float) -> None:
         """End calls that receive no RTP for `timeout_s` while their media says they should.
 
-        0 stops watching. A call ended so is preceded by a `PeerLost` event with the reason.
+        0 stops watching. A call ended so is preceded by a `PeerLost` event with the reason (as
+        is one whose request the transport could not deliver); the phone hangs up on it.
         """
         self._engine.check_thread()
         self._rtp_watch.set_timeout(timeout_s)
 
     def _end_dead(self, call_id: int, reason: str) -> None:
-        log.warning("call %d: ending it, the other side is gone: %s", call_id, reason)
-        self._engine.post(PeerLost(call_id, reason))
-        self.hangup(call_id)
+        self._engine.post(PeerLost(call_id, reason))  # hung up as it is delivered
 
     def ringing(self, call_id: int) -> None:
         """Tell the caller the phone is ringing (180)."""
@@ -622,6 +621,11 @@ class Phone:
             self._apply_routes(event.call_id)  # a re-INVITE recreates the stream port
         elif isinstance(event, ReinviteAnswered):
             self._on_reinvite_answered(event)
+        elif isinstance(event, PeerLost):
+            log.warning(
+                "call %d: ending it, the other side is gone: %s", event.call_id, event.reason
+            )
+            self.hangup(event.call_id)
         elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
             self._media.pop(event.call_id, None)
             self._routes.pop(event.call_id, None)

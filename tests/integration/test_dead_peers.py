@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.integration.policies import Compliance
+from tests.integration.securepolicy import add_account
 from tests.integration.sipp import SippPeer
 from tests.integration.softphone_cli import (
     Answering,
@@ -122,4 +123,29 @@ def test_a_session_timer_that_is_not_refreshed_ends_the_call(
     assert done.returncode == 0, done.stderr
     report = done.report
     assert report["end_reason"].startswith("the session timer expired"), report
+    assert _metadata(report)["call"]["end_reason"] == report["end_reason"]
+
+
+def test_a_request_to_a_killed_tcp_customer_ends_the_call_at_once(
+    start_peer: StartPeer, compliance: Compliance
+) -> None:
+    """Over TCP the closed port is seen (a refused connection: TCP's ICMP): the hold's re-INVITE
+    cannot be delivered and the call ends then, long before any timeout."""
+    _with_rtp_timeout(compliance, 0)  # only the failed request may end it
+    add_account(compliance.policy, transport="tcp", srtp="off")
+    peer = start_peer("--transport", "tcp", "--play", "tone:440")
+    uri = f"sip:customer@127.0.0.1:{peer.port};transport=tcp"
+    # The hold at 4 s is the first request after the kill; the hang-up at 12 s is a backstop.
+    args = tone_call(uri, compliance.args, "--hold", "4:3", "--hangup-after", "12")
+    with Running(args) as agent:
+        peer.wait_for("state", 15.0, state="confirmed")
+        time.sleep(2.0)
+        peer.proc.send_signal(signal.SIGKILL)
+        done = agent.finish(timeout=30)
+    assert done.returncode == 0, done.stderr
+    report = done.report
+    assert report["end_reason"].startswith("the customer's side cannot be reached: our INVITE"), (
+        report
+    )
+    assert report["ended_at"] - report["answered_at"] < 8.0, report
     assert _metadata(report)["call"]["end_reason"] == report["end_reason"]

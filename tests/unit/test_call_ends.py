@@ -61,9 +61,18 @@ def test_a_peer_s_bye_is_said_with_its_sip_status(desk: Harness) -> None:
     assert (_ended(desk).end_reason or "").startswith("the call ended: SIP 200")
 
 
-def test_pjsip_s_session_timer_hang_up_is_named() -> None:
+def test_pjsip_s_own_hang_ups_of_a_dead_dialog_are_named() -> None:
     assert ended_by_sip(408, "No session refresh received.") == SESSION_TIMER_EXPIRED
-    assert ended_by_sip(408, "Request Timeout") == "the call ended: SIP 408 Request Timeout"
+    assert ended_by_sip(408, "Request Timeout") == (
+        "the customer's side stopped answering SIP requests (SIP 408 Request Timeout)"
+    )
+    assert ended_by_sip(481, "Call/Transaction Does Not Exist").startswith(
+        "the customer's side no longer knows the call (SIP 481"
+    )
+    # Before the answer a 408 is only an INVITE nobody answered.
+    assert ended_by_sip(408, "Request Timeout", answered=False) == (
+        "the call ended: SIP 408 Request Timeout"
+    )
 
 
 OFFICE = AccountPolicy(
