@@ -12,13 +12,31 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from softphone.vocabulary.events import MediaStatus, SipError
 
-if TYPE_CHECKING:
-    from softphone.sip.call import SipCall
-    from softphone.sip.engine import SipEngine
+
+class Counted(Protocol):
+    """A call as the watch reads it (`SipCall`)."""
+
+    def rx_packets(self) -> tuple[str, int] | None:
+        """The audio stream's local address and its RTP packets received; None: no stream."""
+        ...
+
+
+class Timers(Protocol):
+    """The engine as the watch uses it (`SipEngine`)."""
+
+    @property
+    def running(self) -> bool:
+        """The library is up."""
+        ...
+
+    def call_later(self, delay_s: float, action: Callable[[], None]) -> None:
+        """Run `action` on the main thread after `delay_s`."""
+        ...
+
 
 WATCH_INTERVAL_S = 1.0
 """How often the counters are read; a dead call ends at most this long after its timeout."""
@@ -38,8 +56,8 @@ class RtpWatch:
 
     def __init__(
         self,
-        engine: SipEngine,
-        calls: Mapping[int, SipCall],
+        engine: Timers,
+        calls: Mapping[int, Counted],
         media: Callable[[int], MediaStatus],
         end: Callable[[int, str], None],
     ) -> None:
