@@ -136,6 +136,7 @@ def _window(args: argparse.Namespace, settings: Settings) -> int:
         answering=True,
         register_timeout=None,  # the window shows the registration as it comes
         allow_incoming_transfers=settings.policy.calls.allow_incoming_transfer,
+        rtp_timeout_s=settings.policy.media.rtp_timeout_s,
     )
     audio = open_audio(args.mic, args.speaker, settings)
     phone = WindowPhone(

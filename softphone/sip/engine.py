@@ -351,10 +351,11 @@ class SipEngine:
         self._handlers.append(handler)
         return lambda: self._handlers.remove(handler) if handler in self._handlers else None
 
-    @property
-    def timers_pending(self) -> bool:
-        """Whether an action waits for a later `poll()` (`call_later`)."""
-        return bool(self._timers)
+    def next_timer_in(self) -> float | None:
+        """Seconds until the earliest `call_later` action is due (0 if overdue); None if none."""
+        if not self._timers:
+            return None
+        return max(0.0, self._timers[0][0] - time.monotonic())
 
     def call_later(self, delay_s: float, action: Callable[[], None]) -> None:
         """Run `action` on the main thread from the first `poll()` at least `delay_s` later."""

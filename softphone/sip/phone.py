@@ -10,6 +10,7 @@ import pjsua2 as pj
 
 from softphone.sip.call import SipAccount, SipCall, audio_index
 from softphone.sip.engine import SipEngine
+from softphone.sip.liveness import RtpWatch
 from softphone.sip.ports import FramePort
 from softphone.sip.security import SrtpMode, transport_uri
 from softphone.sip.tlsconfig import apply_srtp
@@ -23,6 +24,7 @@ from softphone.vocabulary.events import (
     Event,
     MediaChanged,
     MediaStatus,
+    PeerLost,
     ReinviteAnswered,
     ReinviteKind,
     SipError,
@@ -119,6 +121,10 @@ INVITEs (70/s) fill the ioqueue, and the library's assertion aborted the process
 the `EngineConfig.max_calls` slots can open at most max_calls / 0.3 s calls a second: with 4 slots,
 8 sockets live and about 14 closing, far below 64, whatever the rate of the flood.
 """
+# RFC 4028 session timers, used when the peer supports them (pjsua's defaults, made explicit):
+# a peer that stops refreshing the session is hung up with 408 "No session refresh received."
+_SESSION_EXPIRES_S = 1800
+_MIN_SE_S = 90  # the RFC's (and pjsip's) floor
 
 
 class Phone:
@@ -136,6 +142,7 @@ class Phone:
         self._accept_transfers = False
         engine.subscribe(self._on_event)  # first subscriber: routes are fixed before others run
         self._transfers = CallTransfers(engine, self._calls)
+        self._rtp_watch = RtpWatch(engine, self._calls, self.media, self._end_dead)
         engine.add_finalizer(self._shutdown)
 
     # --- accounts --------------------------------------------------------------------------
@@ -146,6 +153,9 @@ class Phone:
         self._verify_uri(spec.uri, "account URI")
         cfg = self._engine.account_config(spec.uri, spec.transport)
         apply_srtp(cfg, spec.srtp)
+        cfg.callConfig.timerUse = pj.PJSUA_SIP_TIMER_OPTIONAL
+        cfg.callConfig.timerSessExpiresSec = _SESSION_EXPIRES_S
+        cfg.callConfig.timerMinSESec = _MIN_SE_S
         if spec.outbound_proxy:
             proxy = self._on_transport(spec.outbound_proxy, spec)
             self._verify_uri(proxy, "outbound proxy URI")
@@ -224,6 +234,18 @@ class Phone:
         self._calls[call_id] = call
         self._routes.setdefault(call_id, _Routes())
         return call_id
+
+    def watch_rtp(self, timeout_s: float) -> None:
+        """End calls that receive no RTP for `timeout_s` while their media says they should.
+
+        0 stops watching. A call ended so is preceded by a `PeerLost` event with the reason (as
+        is one whose request the transport could not deliver); the phone hangs up on it.
+        """
+        self._engine.check_thread()
+        self._rtp_watch.set_timeout(timeout_s)
+
+    def _end_dead(self, call_id: int, reason: str) -> None:
+        self._engine.post(PeerLost(call_id, reason))  # hung up as it is delivered
 
     def ringing(self, call_id: int) -> None:
         """Tell the caller the phone is ringing (180)."""
@@ -623,6 +645,11 @@ class Phone:
             self._apply_routes(event.call_id)  # a re-INVITE recreates the stream port
         elif isinstance(event, ReinviteAnswered):
             self._on_reinvite_answered(event)
+        elif isinstance(event, PeerLost):
+            log.warning(
+                "call %d: ending it, the other side is gone: %s", event.call_id, event.reason
+            )
+            self.hangup(event.call_id)
         elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
             self._media.pop(event.call_id, None)
             self._routes.pop(event.call_id, None)
