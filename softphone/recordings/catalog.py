@@ -122,6 +122,11 @@ def verify(entry: Entry, trail: TrailFacts | None = None) -> list[Problem]:
     return problems
 
 
+UNCLOSED = (
+    "the call ended normally but its sealed audio has no trailer: chunks were cut off its end"
+)
+
+
 def _audio_problems(
     entry: Entry, meta: RecordingMetadata, trail: TrailFacts | None
 ) -> list[Problem]:
@@ -152,6 +157,8 @@ def _audio_problems(
                 "altered", f"the audio holds {frames} frames, the metadata says {meta.audio.frames}"
             )
         )
+    if not audio.closed and meta.status == "complete":
+        problems.append(Problem("truncated", UNCLOSED))
     sealed = trail.sealed if trail is not None else None
     if sealed is not None and sealed.get("audio_sha256") != audio.sha256:
         problems.append(

@@ -7,9 +7,10 @@ plus what was queued. `finish()` turns it into the final WAV; `convert_partial()
 for a file a killed process left behind.
 
 With `seal_to` (age public keys) no plaintext audio reaches the disk: the partial file is a
-sealed container (`sealed.py`) and at every sync the writer thread encrypts what it holds into
-one more independent age chunk, so a kill loses no more than without it. `finish()` then adds
-the trailer and renames the container; nothing can decrypt it on this workstation.
+sealed container (`sealed.py`) that begins with the recording's file key encrypted to them, and
+at every sync the writer thread encrypts what it holds into one more chunk under that key
+(`sealedcrypto.py`), so a kill loses no more than without it. `finish()` then adds the trailer
+and renames the container; nothing on this workstation can decrypt it once the call is over.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import soundfile as sf
 from softphone.config.agekeys import parse_recipients
 from softphone.recordings import sealed
 from softphone.recordings.access import create_file
+from softphone.recordings.sealedcrypto import ChunkSealer
 from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.recorder")
@@ -72,12 +74,13 @@ class _SealedFile:
 
     def __init__(self, fd: int, recipients: Sequence[Any]) -> None:
         self._fd = fd
-        self._recipients = recipients
+        self._sealer = ChunkSealer(recipients)
         self._pending = bytearray()
         self._digest = hashlib.sha256()
         self.frames = 0
         self.closed = False
-        self._append(sealed.MAGIC)
+        self._append(self._sealer.header)
+        os.fsync(fd)  # the file key first: every chunk after it can be opened
 
     def write(self, samples: np.ndarray) -> None:
         """Writer thread: keep the frames for the next chunk."""
@@ -89,7 +92,7 @@ class _SealedFile:
             return
         pcm = bytes(self._pending)
         frames = len(pcm) // _BYTES_PER_FRAME
-        self._append(sealed.chunk(sealed.AUDIO, frames, pcm, self._recipients))
+        self._append(self._sealer.audio(pcm))
         self._digest.update(pcm)
         self.frames += frames
         self._pending.clear()
@@ -97,7 +100,7 @@ class _SealedFile:
     def seal(self) -> None:
         """Main thread, after the writer thread ended: the last chunk, then the trailer."""
         self.flush()
-        self._append(sealed.trailer(self.frames, self._digest.hexdigest(), self._recipients))
+        self._append(self._sealer.trailer(self.frames, self._digest.hexdigest()))
         os.fsync(self._fd)
 
     def close(self) -> None:
