@@ -3,8 +3,10 @@
 While the call runs, audio goes to a headerless RAW file (libsndfile's RAW format, interleaved
 left=agent, right=customer) that a kill can never leave with a wrong header; the writer thread
 flushes and fsyncs it every `sync_interval_s`, so a crash or power cut loses at most that much
-plus what was queued. `finish()` turns it into the final WAV; `convert_partial()` does the same
-for a file a killed process left behind.
+plus what was queued. The writer holds an exclusive lock on its partial file from before anyone
+can see it until it is gone (`ownership.py`), so no other process recovers a live recording.
+`finish()` turns it into the final WAV; `convert_partial()` does the same for a file a killed
+process left behind.
 
 With `seal_to` (age public keys) no plaintext audio reaches the disk: the partial file is a
 sealed container (`sealed.py`) that begins with the recording's file key encrypted to them, and
@@ -32,6 +34,7 @@ import soundfile as sf
 from softphone.config.agekeys import parse_recipients
 from softphone.recordings import sealed
 from softphone.recordings.access import create_file
+from softphone.recordings.ownership import create_locked
 from softphone.recordings.sealedcrypto import ChunkSealer
 from softphone.vocabulary.frames import RATE
 
@@ -131,8 +134,10 @@ class RecordingWriter:
         self._sealed = bool(seal_to)
         try:
             recipients = parse_recipients(seal_to)
-            # Our own descriptor, so the writer can fsync what libsndfile flushed.
-            self._fd = create_file(partial)
+            # Our own descriptor, so the writer can fsync what libsndfile flushed; locked, and
+            # a duplicate keeps the lock until the partial file is gone (`ownership.py`).
+            self._fd = create_locked(partial)
+            self._lock: int | None = os.dup(self._fd)
             self._file: sf.SoundFile | _SealedFile = (
                 _SealedFile(self._fd, recipients) if seal_to else _open_raw(self._fd, "w")
             )
@@ -200,7 +205,12 @@ class RecordingWriter:
         os.fsync(self._fd)
 
     def close(self) -> None:
-        """Main thread: write what is queued and close the partial file."""
+        """Main thread: write what is queued, close the partial file and let go of it: from
+        then on recovery may turn it into the final file, as after a crash."""
+        self._close_file()
+        self._release()
+
+    def _close_file(self) -> None:
         if not self._thread.is_alive() and self._file.closed:
             return
         if self._thread.is_alive():
@@ -213,21 +223,33 @@ class RecordingWriter:
             except (RuntimeError, OSError) as exc:
                 self.error = self.error or f"closing '{self.partial}' failed: {exc}"
 
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def finish(self, final: Path) -> FinishedAudio:
-        """Main thread: close, then convert the partial file into the final WAV (or sealed file)."""
+        """Main thread: close, then convert the partial file into the final WAV (or sealed file).
+
+        The partial file stays locked (owned by this process) until it is gone; if finishing
+        fails it stays so until the process ends, and the next start recovers it.
+        """
         if not self._sealed:
-            self.close()
-            return convert_partial(self.partial, final)
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        assert isinstance(self._file, _SealedFile)
-        try:
-            if self.error is None and not self._file.closed:
-                self._file.seal()
-        finally:
-            self.close()
-        return seal_partial(self.partial, final)
+            self._close_file()
+            done = convert_partial(self.partial, final)
+        else:
+            if self._thread.is_alive():
+                self._queue.put(None)
+                self._thread.join()
+            assert isinstance(self._file, _SealedFile)
+            try:
+                if self.error is None and not self._file.closed:
+                    self._file.seal()
+            finally:
+                self._close_file()
+            done = seal_partial(self.partial, final)
+        self._release()
+        return done
 
 
 def convert_partial(partial: Path, final: Path) -> FinishedAudio:
