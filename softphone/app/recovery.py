@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from softphone.recordings.store import RecordingStore, StoreError
+from softphone.recordings.store import RecordingStore, StoreError, partial_files
 
 log = logging.getLogger("softphone.recorder")
 
@@ -23,6 +23,8 @@ def recover_for_readers(root: Path) -> list[Path]:
     A directory this account cannot write to (a reviewer's group access) is read as it is:
     the agent who owns those recordings recovers them, and nothing is said of it here but a log.
     """
+    if not partial_files(root):
+        return []  # the common case: one walk of the tree, nothing written
     try:
         store = RecordingStore(root)
     except StoreError as exc:

@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,19 +162,10 @@ class RecordingStore:
             seal_to=self.seal_to,
         )
 
-    def own(self, pattern: str) -> Iterator[Path]:
-        """Files matching `pattern` anywhere below the root that this account owns."""
-        mine = os.getuid() if hasattr(os, "getuid") else None
-        for path in sorted(self.root.rglob(pattern)):
-            try:
-                if mine is None or path.stat().st_uid == mine:
-                    yield path
-            except OSError:
-                continue
-
     def partials(self) -> list[Path]:
-        """Partial recordings (plaintext or sealed) of this account, live ones included."""
-        return [p for p in self.own("*.partial.*") if p.name.endswith(_PARTIALS)]
+        """Partial recordings (plaintext or sealed) this account owns below the root, live ones
+        included."""
+        return partial_files(self.root)
 
     def recover(self) -> list[Path]:
         """Turn every partial recording whose writer died into a WAV (or sealed file) marked
@@ -233,6 +223,24 @@ class RecordingStore:
         seal(paths, metadata, AuditEvent.RECOVERED)
         log.warning("recovered the interrupted recording %s", audio_path)
         return meta_path
+
+
+def partial_files(root: Path) -> list[Path]:
+    """Partial recordings (plaintext or sealed) this account owns below `root`, live ones
+    included: one walk of the tree (os.scandir), as every command that reads starts with it."""
+    mine = os.getuid() if hasattr(os, "getuid") else None
+    found = []
+    for folder, _subfolders, names in os.walk(root):
+        for name in names:
+            if not name.endswith(_PARTIALS):
+                continue
+            path = Path(folder, name)
+            try:
+                if mine is None or path.stat().st_uid == mine:
+                    found.append(path)
+            except OSError:
+                continue
+    return sorted(found)
 
 
 def _placeholder(audio_name: str, problem: str) -> RecordingMetadata:
