@@ -137,17 +137,17 @@ class RecordingWriter:
             # Our own descriptor, so the writer can fsync what libsndfile flushed; locked, and
             # a duplicate keeps the lock until the partial file is gone (`ownership.py`).
             self._fd = create_locked(partial)
-            self._lock: int | None = os.dup(self._fd)
+        except (ValueError, OSError) as exc:
+            raise _creation_error(partial, exc) from exc
+        self._lock: int | None = os.dup(self._fd)
+        try:
             self._file: sf.SoundFile | _SealedFile = (
                 _SealedFile(self._fd, recipients) if seal_to else _open_raw(self._fd, "w")
             )
-        except ValueError as exc:
-            raise RecordingError(f"cannot encrypt the recording '{partial}': {exc}") from exc
         except (sf.LibsndfileError, OSError) as exc:
-            raise RecordingError(
-                f"cannot create the recording '{partial}': {exc}; check that the recordings "
-                "directory exists, is writable and has free space"
-            ) from exc
+            os.close(self._fd)  # let go: what is there is recovered as any interrupted file
+            self._release()
+            raise _creation_error(partial, exc) from exc
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=max_queued_frames)
         self._sync_interval_s = sync_interval_s
         self.frames_written = 0
@@ -250,6 +250,15 @@ class RecordingWriter:
             done = seal_partial(self.partial, final)
         self._release()
         return done
+
+
+def _creation_error(partial: Path, exc: Exception) -> RecordingError:
+    if isinstance(exc, ValueError):
+        return RecordingError(f"cannot encrypt the recording '{partial}': {exc}")
+    return RecordingError(
+        f"cannot create the recording '{partial}': {exc}; check that the recordings "
+        "directory exists, is writable and has free space"
+    )
 
 
 def convert_partial(partial: Path, final: Path) -> FinishedAudio:
