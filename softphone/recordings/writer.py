@@ -82,8 +82,7 @@ class _SealedFile:
         self._digest = hashlib.sha256()
         self.frames = 0
         self.closed = False
-        self._append(self._sealer.header)
-        os.fsync(fd)  # the file key first: every chunk after it can be opened
+        self._append(self._sealer.header)  # fsynced with the first chunk, on the writer thread
 
     def write(self, samples: np.ndarray) -> None:
         """Writer thread: keep the frames for the next chunk."""
