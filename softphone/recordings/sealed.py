@@ -106,8 +106,8 @@ def seal_partial(partial: Path, final: Path) -> int:
     file killed before its file key was whole holds no audio and keeps only its header line.
     """
     data = partial.read_bytes()
-    if len(data) < len(MAGIC) and MAGIC.startswith(data):  # killed while it was being created
-        data = MAGIC
+    if len(data) < len(MAGIC):  # killed while it was being created (a version 1 file too)
+        data = next((m for m in (MAGIC, MAGIC_V1) if m.startswith(data)), data)
     found = layout(data)
     with partial.open("r+b") as handle:
         handle.write(data[: len(MAGIC)])

@@ -19,6 +19,7 @@ from pyrage import x25519
 from softphone.recordings import sealed
 from softphone.recordings.audiofile import SealedAudioError, open_audio
 from softphone.recordings.catalog import UNCLOSED, find_entry, verify_library
+from softphone.recordings.metadata import read_metadata
 from softphone.recordings.review import export_recording
 from softphone.recordings.sealedcrypto import decrypt_pcm
 from softphone.recordings.store import RecordingStore
@@ -181,3 +182,23 @@ def test_a_complete_recording_without_its_trailer_is_called_truncated(tmp_path: 
         export_recording(tmp_path, entry, tmp_path / "out.wav", None, None,
                          keys=lambda: [str(QA)])  # fmt: skip
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_a_version_1_partial_left_by_an_older_softphone_is_recovered(tmp_path: Path) -> None:
+    data = (DATA / "softphone-sealed-1.sealed").read_bytes()
+    found = sealed.layout(data)
+    _kind, frames, offset, size = found.chunks[-2]  # the last audio chunk, cut by the kill
+    store = RecordingStore(tmp_path, seal_to=(QA_PUBLIC,))
+    paths = store.new_recording("c-old", "inbound", time.time())
+    paths.partial.write_bytes(data[: offset + size // 2])
+    (recovered,) = store.recover()
+    assert read_metadata(recovered).audio.frames == found.frames - frames
+    audio = open_audio(paths.audio, [file_sha256(paths.audio)], keys=lambda: [V1_KEY])
+    samples, _ = audio.samples()
+    assert not audio.closed
+    assert samples.tobytes() == b"".join(_frame(t) for t in range(60))[: len(samples.tobytes())]
+    for cut in (b"softphone-sealed-audio/1", b"softphone-sealed"):  # killed in its header line
+        paths.audio.unlink()
+        paths.partial.write_bytes(cut)
+        (recovered,) = store.recover()
+        assert paths.audio.read_bytes() == (sealed.MAGIC_V1 if cut.endswith(b"1") else sealed.MAGIC)
