@@ -15,6 +15,7 @@ from pathlib import Path
 from softphone.recordings.audiofile import AudioIntegrityError, damaged_frames, open_audio
 from softphone.recordings.audit import AuditError, AuditEvent, AuditLog
 from softphone.recordings.metadata import MetadataError, RecordingMetadata, read_metadata
+from softphone.recordings.ownership import being_written
 from softphone.recordings.store import (
     PARTIAL_SEALED_SUFFIX,
     PARTIAL_SUFFIX,
@@ -113,7 +114,11 @@ def verify(entry: Entry, trail: TrailFacts | None = None) -> list[Problem]:
             audio_path.with_name(audio_path.stem + s)
             for s in (PARTIAL_SUFFIX, PARTIAL_SEALED_SUFFIX)
         ]
-        hint = "; its partial audio awaits recovery" if any(p.exists() for p in partials) else ""
+        hint = ""
+        if any(being_written(p) for p in partials):
+            hint = "; the call is still being recorded (a running softphone writes it)"
+        elif any(p.exists() for p in partials):
+            hint = "; its partial audio awaits recovery"
         return [*problems, Problem("missing", f"the audio file {audio_path.name} is missing{hint}")]
     problems += _audio_problems(entry, meta, trail)
     if trail is not None and meta.status in _FINISHED:

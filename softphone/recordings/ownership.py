@@ -58,3 +58,9 @@ def claimed(path: Path) -> Iterator[bool]:
         yield still
     finally:
         os.close(fd)
+
+
+def being_written(path: Path) -> bool:
+    """Whether a live writer holds `path` (a partial recording) right now."""
+    with claimed(path) as orphaned:
+        return not orphaned and path.exists()

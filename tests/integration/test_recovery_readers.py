@@ -88,6 +88,8 @@ def test_a_recording_a_live_answerer_writes_is_left_to_it(
         # what they find): the partial file is the live answerer's, neither touches it.
         (row,) = _listed(recordings)
         assert row["status"] == "recording", row
+        live = run_softphone(["recordings", "verify", "--recordings", str(recordings)])
+        assert "the call is still being recorded" in live.stdout + live.stderr, live.stdout
         other = run_softphone(["answer", "--listen", "127.0.0.1:0", "--wait", "0.1", "--mic",
                                "silence", "--speaker", "null", *compliance.args])  # fmt: skip
         assert "no call arrived" in other.stderr, other.stderr[-3000:]  # it started, and ended
