@@ -34,7 +34,8 @@ def test_the_qa_view_lists_an_interrupted_call_recovered_with_its_length(
         # The view's library as the reviewer first sees it, then the view is closed.
         tables = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
         listed.extend(t.model().rowCount() for w in tables for t in w.findChildren(QTableView))
-        QApplication.quit()
+        for window in tables:
+            window.close()  # the last window closed ends run_qa's event loop
 
     QTimer.singleShot(0, look_and_close)
     args = argparse.Namespace(recordings=str(tmp_path))
