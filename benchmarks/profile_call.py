@@ -163,10 +163,10 @@ def show(run: Run, native: bool, gil: bool) -> None:
     total = sum(p.samples for p in run.threads.values())
     share = "n/a" if run.cpu_share is None else f"{run.cpu_share * 100:.2f} % of one core"
     print(f"\nthe call's process over the {run.seconds:.1f} s profiled: {share} (/proc)")
-    print(
-        f"py-spy: {total} samples at {RATE_HZ}/s of running threads ({'with' if native else 'no'}"
-    )
-    print("C frames); per thread, the share of all samples, then its functions:")
+    frames = "with C frames" if native else "Python frames only"
+    which = "the thread holding the GIL" if gil else "threads not idle"
+    print(f"py-spy: {total} samples at {RATE_HZ}/s of {which} ({frames}); per thread")
+    print("(its Python name, else the kernel's, and its TID), its share, then its functions:")
     for name, profile in sorted(run.threads.items(), key=lambda kv: -kv[1].samples):
         print(f"\n  {name}: {profile.samples / max(total, 1) * 100:.1f} % of the samples")
         print("    own time:")
