@@ -26,6 +26,7 @@ from softphone.config.policy_sections import (
     read_accounts,
     read_calls,
     read_disclosure,
+    read_media,
     read_qa,
     read_recording,
     read_security,
@@ -65,6 +66,7 @@ def load_policy(
     recording, directory_set = read_recording(root, default_recordings or default_recordings_dir())
     security = read_security(root)
     calls = read_calls(root)
+    media = read_media(root)
     qa = read_qa(root)
     preferences = _read_admin_preferences(root, accounts)
     root.report_unknown(
@@ -89,6 +91,7 @@ def load_policy(
         recording=recording,
         security=security,
         calls=calls,
+        media=media,
         qa=qa,
         preferences=MappingProxyType(preferences),
         locked=locked,
