@@ -257,6 +257,9 @@ class CallSession:
         elif isinstance(event, RecorderFailed):
             self.outcome.problems.append(f"recording stopped: {event.reason}")
             self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
+            stop = self.writer.stop if self.writer is not None else None
+            if stop is not None and self.evidence is not None:
+                self.evidence.note_stop(stop, self._media_time())
         self._sync_media()
         self._persist()
 

@@ -143,6 +143,11 @@ class RecordingStore:
 
         `started` is when the call started (its answer): the name carries it, in UTC.
         """
+        if not self.root.is_dir():  # removed or moved away since the softphone started
+            raise StoreError(
+                f"the recordings directory '{self.root}' is gone (removed or moved away); "
+                "restore it or fix the policy: until then no call is recorded"
+            )
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
         day = self.folder / time.strftime("%Y/%m/%d", time.gmtime(started))
         try:
@@ -211,8 +216,7 @@ class RecordingStore:
         metadata.interruption = {
             "detected_at": time.time(),
             "last_write_at": stopped_at,
-            "reason": "the softphone stopped during the call (crash, kill or power cut); the "
-            "audio up to its last write was recovered at the next start",
+            "reason": _interruption_reason(metadata),
         }
         for hold in metadata.holds:
             if hold.end is None:
@@ -223,6 +227,20 @@ class RecordingStore:
         seal(paths, metadata, AuditEvent.RECOVERED)
         log.warning("recovered the interrupted recording %s", audio_path)
         return meta_path
+
+
+def _interruption_reason(metadata: RecordingMetadata) -> str:
+    """Why a partial file was left for recovery, as the recovered metadata says it."""
+    if metadata.stopped is not None and metadata.call.ended_at is not None:
+        return (
+            f"the recording stopped mid-call ({metadata.stopped.get('reason')}) and the audio "
+            "up to then could not be made a WAV when the call ended; it was kept as a partial "
+            "file and made playable at the next start"
+        )
+    return (
+        "the softphone stopped during the call (crash, kill or power cut); the audio up to "
+        "its last write was recovered at the next start"
+    )
 
 
 def partial_files(root: Path) -> list[Path]:
