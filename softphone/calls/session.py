@@ -507,6 +507,8 @@ class CallSession:
         if self.writer is not None and self.evidence is not None:
             self.evidence.metadata.transfers = [t.as_json() for t in self.outcome.transfers]
             self.evidence.finish(self.writer, self._gate_log(), self.outcome.problems)
+            if self.evidence.lost:  # its files went with their folder: the report names none
+                self.outcome.recording = self.outcome.metadata = None
         return self.outcome
 
 

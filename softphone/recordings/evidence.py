@@ -1,7 +1,8 @@
 """Keeps a recording's metadata current while the call runs and completes it at the end.
 
 A metadata write that fails (a full disk) never stops the call: the document stays in memory
-and the next change, or the end of the call, writes it again. Once the recording's folder is
+and the next change, or the end of the call, writes it again; the space kept aside for it
+(`reserve.py`) is given back when the writer stops. Once the recording's folder is
 gone nothing more is written: no folder is made again for a recording that is lost.
 """
 
@@ -23,6 +24,7 @@ from softphone.recordings.metadata import (
     RecordingMetadata,
     write_metadata,
 )
+from softphone.recordings.reserve import RESERVE_SUFFIX, SpaceReserve
 from softphone.recordings.sealed import encryption_facts
 from softphone.recordings.store import RecordingPaths, seal
 from softphone.recordings.writefault import WriterStop
@@ -51,6 +53,7 @@ class EvidenceLog:
         self._saved_gate = -1
         self._lost = False  # the folder went away: nothing more is written
         self._unsaved: str | None = None  # why the last write failed, until one succeeds
+        self._reserve = SpaceReserve(paths.metadata.with_suffix(RESERVE_SUFFIX))
         paths.audit(
             AuditEvent.CREATED,
             call_id=self.metadata.call.call_id,
@@ -92,6 +95,7 @@ class EvidenceLog:
         """The writer stopped mid-call: say why in the metadata at once (a kill may follow)."""
         if self.metadata.stopped is not None:
             return
+        self._reserve.release()  # room for this write, the rest of the call's and the end's
         self.metadata.stopped = {
             "reason": stop.reason.value,
             "at": stop.at,
@@ -101,9 +105,15 @@ class EvidenceLog:
         }
         if not stop.audio_kept:
             self._lost = True
-            self.paths.audit(AuditEvent.LOST, reason=stop.reason.value)
+            if self.paths.root.is_dir():  # a trail taken away with the folder stays away
+                self.paths.audit(AuditEvent.LOST, reason=stop.reason.value)
             return
         self._write()
+
+    @property
+    def lost(self) -> bool:
+        """Whether the recording's folder went away during the call, with what it held."""
+        return self._lost
 
     def save(self, gate: Sequence[GateEntry]) -> None:
         """Write the metadata if the gate moved since the last write."""
@@ -125,6 +135,8 @@ class EvidenceLog:
         if self._lost:
             writer.close()
             return
+        if writer.error is not None:
+            self._reserve.release()
         kept_partial = False
         try:
             audio = writer.finish(self.paths.audio)
@@ -156,6 +168,7 @@ class EvidenceLog:
             seal(self.paths, meta, AuditEvent.FINALISED)
         except OSError as exc:
             log.error("the final metadata of %s could not be written: %s", self.paths.id, exc)
+        self._reserve.release()
         if kept_partial:
             writer.release()  # closed and described: recovery may take it from now on
 
@@ -166,7 +179,7 @@ class EvidenceLog:
             write_metadata(self.paths.metadata, self.metadata)
         except OSError as exc:
             if self._unsaved is None:
-                log.warning("the metadata of %s could not be written: %s", self.paths.id, exc)
+                log.info("the metadata of %s could not be written: %s", self.paths.id, exc)
             self._unsaved = str(exc)
         else:
             self._unsaved = None

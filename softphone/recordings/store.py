@@ -41,6 +41,7 @@ from softphone.recordings.metadata import (
     write_metadata,
 )
 from softphone.recordings.ownership import claimed
+from softphone.recordings.reserve import RESERVE_SUFFIX
 from softphone.recordings.sealed import SealedError, encryption_facts
 from softphone.recordings.writer import FinishedAudio, convert_partial, file_sha256, seal_partial
 from softphone.vocabulary.frames import RATE
@@ -225,6 +226,7 @@ class RecordingStore:
             if pause.end is None:
                 pause.end = stopped_at
         seal(paths, metadata, AuditEvent.RECOVERED)
+        base.with_suffix(RESERVE_SUFFIX).unlink(missing_ok=True)  # its writer's, if it was killed
         log.warning("recovered the interrupted recording %s", audio_path)
         return meta_path
 

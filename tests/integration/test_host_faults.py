@@ -1,24 +1,38 @@
-"""Faults on the host mid-call: a kill during a hold, the recordings folder taken away."""
+"""Faults on the host mid-call: a kill during a hold, a full disk, the recordings folder gone."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from softphone.media.analysis import read_channels
+from softphone.media.analysis import read_channels, tone_duration_s
+from softphone.recordings.audit import AuditLog
 from softphone.recordings.store import PARTIAL_SUFFIX
+from softphone.recordings.writer import file_sha256
 from tests.integration.holdaudio import AGENT_HZ, HELD_HZ, TALK_HZ, tone_frames
 from tests.integration.policies import Compliance
 from tests.integration.sipp import SippPeer
-from tests.integration.softphone_cli import REPO, child_env, run_softphone, tone_call
+from tests.integration.softphone_cli import (
+    REPO,
+    Finished,
+    StartPeer,
+    child_env,
+    run_softphone,
+    tone_call,
+)
 
 HOLD_AT_S = 2.5  # after the 1.2 s disclosure: a second of talk is recorded first
+CUSTOMER_HZ = 440.0
+SMALL_DISK = "256k"  # the trail, the metadata and its reserve, then about 2.5 s of audio
 
 
 def _start_call(args: list[str]) -> subprocess.Popen[str]:
@@ -31,6 +45,11 @@ def _start_call(args: list[str]) -> subprocess.Popen[str]:
         cwd=REPO,
         env=child_env(),
     )
+
+
+def _finished(child: subprocess.Popen[str], timeout_s: float = 60.0) -> Finished:
+    out, err = child.communicate(timeout=timeout_s)
+    return Finished(child.returncode, out, err)
 
 
 def _wait_for_partial(root: Path, timeout_s: float = 20.0) -> Path:
@@ -102,3 +121,134 @@ def test_a_kill_during_a_hold_recovers_nothing_of_the_hold(
     assert metadata["gate"][-1]["state"] == "closed"
     checked = run_softphone(["recordings", "verify", "--recordings", str(compliance.recordings)])
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A file system of SMALL_DISK (a tmpfs), as a recordings directory that fills up."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK},mode=0700", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"a small file system cannot be mounted here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_disk_that_fills_up_mid_call_seals_the_recording_as_partial(
+    start_peer: StartPeer, compliance: Compliance, small_disk: Path
+) -> None:
+    peer = start_peer("--play", f"tone:{CUSTOMER_HZ:g}")
+    args = tone_call(peer.uri_for(), compliance.args, "--recordings", str(small_disk))
+    done = run_softphone([*args, "--hangup-after", "7"])
+    # The call stayed up to its planned end; the agent was told once, in words.
+    assert done.returncode == 4, done.stderr
+    report = done.report
+    assert 6.5 < report["ended_at"] - report["answered_at"] < 8.5
+    told = [line for line in done.stderr.splitlines() if "is full" in line]
+    assert len(told) == 1, done.stderr
+    assert told[0].startswith("softphone: not recorded: recording stopped: the disk holding")
+    assert "System error" not in done.stderr and "Traceback" not in done.stderr
+    meta_path = Path(report["metadata"])
+    metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert metadata["status"] == "failed"
+    stopped = metadata["stopped"]
+    assert stopped["reason"] == "disk-full" and stopped["audio_kept"] is True
+    assert stopped["media_time"] > 1.0
+    assert metadata["call"]["ended_at"] is not None  # the end was written, on a full disk
+    # No WAV fits beside the partial file: it is kept (and nothing half-made with it).
+    assert not list(small_disk.rglob("*.tmp")) and not list(small_disk.rglob("*.reserve"))
+    assert len(list(small_disk.rglob(f"*{PARTIAL_SUFFIX}"))) == 1
+    assert [e.event for e in AuditLog.of(small_disk).entries()] == ["created", "finalised"]
+    # The admin frees space; the next reader makes the audio written before playable.
+    subprocess.run(["mount", "-o", "remount,size=8m", str(small_disk)], check=True)
+    checked = run_softphone(["recordings", "verify", "--recordings", str(small_disk)])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    wav = meta_path.with_suffix(".wav")
+    audio, rate = read_channels(wav)
+    assert tone_duration_s(audio[:, 1], rate, CUSTOMER_HZ) >= stopped["media_time"] - 1.0
+    recovered = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert recovered["status"] == "failed" and recovered["stopped"] == stopped
+    assert recovered["audio"]["sha256"] == file_sha256(wav)
+    assert "stopped mid-call (disk-full)" in recovered["interruption"]["reason"]
+
+
+def _call_losing_its_folder(
+    uri: str, compliance: Compliance, take_away: object, seconds: float = 6.0
+) -> Finished:
+    """A call whose recordings folder `take_away` (a callable) removes one second into the
+    recording; the call's result."""
+    args = tone_call(uri, compliance.args, "--hangup-after", f"{seconds:g}")
+    child = _start_call(args)
+    try:
+        _wait_for_partial(compliance.recordings)
+        time.sleep(1.0)
+        assert callable(take_away)
+        take_away()
+        return _finished(child)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+
+
+def _assert_lost_calmly(done: Finished) -> None:
+    assert done.returncode == 4, done.stderr
+    report = done.report
+    assert 5.5 < report["ended_at"] - report["answered_at"] < 7.5  # the call stayed up
+    told = [line for line in done.stderr.splitlines() if "removed or moved away" in line]
+    assert len(told) == 1, done.stderr
+    assert "recording is lost" in told[0] and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # and nothing else
+    assert report["recording"] is None and report["metadata"] is None
+    assert any("recording is lost" in p for p in report["recording_problems"])
+
+
+def test_a_recordings_folder_removed_mid_call_loses_that_recording_calmly(
+    start_peer: StartPeer, compliance: Compliance
+) -> None:
+    peer = start_peer("--play", f"tone:{CUSTOMER_HZ:g}")
+    root = compliance.recordings
+    done = _call_losing_its_folder(peer.uri_for(), compliance, lambda: shutil.rmtree(root))
+    _assert_lost_calmly(done)
+    assert not root.exists()  # nothing made again, not even an empty folder
+    # While it is missing, the next call fails closed and says what to do.
+    refused = run_softphone([*tone_call(peer.uri_for(), compliance.args), "--hangup-after", "1"])
+    assert refused.returncode == 2 and "calls are refused" in refused.stderr
+    assert f"recording.directory: {root} does not exist" in refused.stderr
+    assert not root.exists()
+    # Restored by the admin, it records again.
+    root.mkdir(mode=0o700)
+    second = start_peer("--play", f"tone:{CUSTOMER_HZ:g}")  # a peer takes one call
+    again = run_softphone([*tone_call(second.uri_for(), compliance.args), "--hangup-after", "3"])
+    assert again.returncode == 0, again.stderr
+    assert json.loads(Path(again.report["metadata"]).read_text("utf-8"))["status"] == "complete"
+
+
+def test_a_recordings_folder_moved_away_mid_call_writes_nothing_at_the_old_place(
+    start_peer: StartPeer, compliance: Compliance, tmp_path: Path
+) -> None:
+    peer = start_peer("--play", f"tone:{CUSTOMER_HZ:g}")
+    root = compliance.recordings
+    moved = tmp_path / "moved-away"
+    done = _call_losing_its_folder(peer.uri_for(), compliance, lambda: root.rename(moved))
+    _assert_lost_calmly(done)
+    assert not root.exists()
+    # What was moved holds what was written before: put back, it is recovered as interrupted.
+    partials = list(moved.rglob(f"*{PARTIAL_SUFFIX}"))
+    assert len(partials) == 1
+    moved.rename(root)
+    checked = run_softphone(["recordings", "verify", "--recordings", str(root)])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    (wav,) = root.rglob("*.wav")
+    audio, rate = read_channels(wav)
+    assert tone_duration_s(audio[:, 1], rate, CUSTOMER_HZ) >= 0.5
+    metadata = json.loads(wav.with_suffix(".json").read_text(encoding="utf-8"))
+    assert metadata["status"] == "interrupted"
