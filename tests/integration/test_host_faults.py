@@ -23,6 +23,7 @@ from tests.integration.policies import Compliance
 from tests.integration.sipp import SippPeer
 from tests.integration.softphone_cli import (
     REPO,
+    Answering,
     Finished,
     StartPeer,
     child_env,
@@ -252,3 +253,36 @@ def test_a_recordings_folder_moved_away_mid_call_writes_nothing_at_the_old_place
     assert tone_duration_s(audio[:, 1], rate, CUSTOMER_HZ) >= 0.5
     metadata = json.loads(wav.with_suffix(".json").read_text(encoding="utf-8"))
     assert metadata["status"] == "interrupted"
+
+
+def test_a_running_answerer_whose_folder_went_away_records_again_once_it_is_back(
+    start_peer: StartPeer, compliance: Compliance
+) -> None:
+    root = compliance.recordings
+    answer = [*compliance.args, "--mic", "tone:1000", "--speaker", "null", "--json"]
+    with Answering([*answer, "--calls", "3", "--wait", "30"]) as agent:
+        uri = f"sip:customer@127.0.0.1:{agent.port}"
+        first = start_peer("--call", uri, "--play", f"tone:{CUSTOMER_HZ:g}", "--hangup-after", "5")
+        _wait_for_partial(root)
+        time.sleep(1.0)
+        shutil.rmtree(root)
+        assert first.finish() == 0  # the call stayed up until the customer hung up
+        # Still missing: the call is taken, nothing is recorded, nothing is made again.
+        assert start_peer("--call", uri, "--hangup-after", "3").finish() == 0
+        assert not root.exists()
+        root.mkdir(mode=0o700)  # the admin restores it
+        assert start_peer("--call", uri, "--hangup-after", "3").finish() == 0
+        done = agent.finish(timeout=30)
+    assert "Traceback" not in done.stderr
+    lost, missing, restored = [json.loads(x) for x in done.stdout.splitlines() if x[:1] == "{"]
+    assert lost["recording"] is None
+    assert any("recording is lost" in p for p in lost["recording_problems"])
+    assert missing["recording"] is None and missing["answered_at"] is not None
+    assert any(
+        f"the recordings directory '{root}' is gone" in p for p in missing["recording_problems"]
+    )
+    metadata = json.loads(Path(restored["metadata"]).read_text(encoding="utf-8"))
+    assert metadata["status"] == "complete" and Path(restored["recording"]).is_file()
+    # Each was said once, as it happened.
+    assert done.stderr.count("recording is lost") == 1, done.stderr
+    assert done.stderr.count("is gone (removed or moved away)") == 1, done.stderr
