@@ -16,7 +16,7 @@ import pytest
 
 from softphone.media.analysis import read_channels, tone_duration_s
 from softphone.recordings.audit import AuditLog
-from softphone.recordings.store import PARTIAL_SUFFIX
+from softphone.recordings.store import PARTIAL_SEALED_SUFFIX, PARTIAL_SUFFIX, SEALED_SUFFIX
 from softphone.recordings.writer import file_sha256
 from tests.integration.holdaudio import AGENT_HZ, HELD_HZ, TALK_HZ, tone_frames
 from tests.integration.policies import Compliance
@@ -30,6 +30,7 @@ from tests.integration.softphone_cli import (
     run_softphone,
     tone_call,
 )
+from tests.integration.test_sealed_calls import QA, assert_ciphertext_only, sealed_policy
 
 HOLD_AT_S = 2.5  # after the 1.2 s disclosure: a second of talk is recorded first
 CUSTOMER_HZ = 440.0
@@ -286,3 +287,24 @@ def test_a_running_answerer_whose_folder_went_away_records_again_once_it_is_back
     # Each was said once, as it happened.
     assert done.stderr.count("recording is lost") == 1, done.stderr
     assert done.stderr.count("is gone (removed or moved away)") == 1, done.stderr
+
+
+def test_a_full_disk_finishes_a_sealed_recording_in_place_at_the_end_of_the_call(
+    start_peer: StartPeer, tmp_path: Path, small_disk: Path
+) -> None:
+    compliance = sealed_policy(tmp_path / "sealed", str(QA.to_public()))
+    peer = start_peer("--play", f"tone:{CUSTOMER_HZ:g}")
+    args = tone_call(peer.uri_for(), compliance.args, "--recordings", str(small_disk))
+    done = run_softphone([*args, "--hangup-after", "7"])
+    assert done.returncode == 4, done.stderr
+    assert sum("is full" in line for line in done.stderr.splitlines()) == 1, done.stderr
+    metadata = json.loads(Path(done.report["metadata"]).read_text(encoding="utf-8"))
+    assert metadata["status"] == "failed" and metadata["stopped"]["reason"] == "disk-full"
+    # A sealed container is finished where it lies (no copy): it needs no free space.
+    (container,) = small_disk.rglob(f"*{SEALED_SUFFIX}")
+    assert not list(small_disk.rglob(f"*{PARTIAL_SEALED_SUFFIX}"))
+    assert metadata["audio"]["sha256"] == file_sha256(container)
+    assert metadata["audio"]["frames"] / 16000 >= metadata["stopped"]["media_time"] - 1.0
+    assert_ciphertext_only(small_disk)
+    checked = run_softphone(["recordings", "verify", "--recordings", str(small_disk)])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
