@@ -507,6 +507,9 @@ class CallSession:
         if self.writer is not None and self.evidence is not None:
             self.evidence.metadata.transfers = [t.as_json() for t in self.outcome.transfers]
             self.evidence.finish(self.writer, self._gate_log(), self.outcome.problems)
+            stop = self.writer.stop  # one the writer met as the call ended is told too
+            if stop is not None and not any(stop.text in p for p in self.outcome.problems):
+                self.outcome.problems.append(f"recording stopped: {stop.text}")
             if self.evidence.lost:  # its files went with their folder: the report names none
                 self.outcome.recording = self.outcome.metadata = None
         return self.outcome

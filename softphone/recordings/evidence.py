@@ -141,6 +141,10 @@ class EvidenceLog:
         try:
             audio = writer.finish(self.paths.audio)
         except (OSError, RuntimeError) as exc:
+            if writer.stop is not None and not writer.stop.audio_kept:  # seen only at the end
+                self.note_stop(writer.stop, writer.frames_written / RATE)
+                writer.release()
+                return
             writer.error = writer.error or f"finishing '{self.paths.audio}' failed: {exc}"
             kept_partial = True
             problems = [

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from softphone.recordings.audit import AuditLog
+from softphone.recordings.evidence import EvidenceLog
 from softphone.recordings.reserve import RESERVE_BYTES, SpaceReserve
+from softphone.recordings.store import RecordingStore
 from softphone.recordings.writefault import StopReason, diagnose, moved_away
+from softphone.recordings.writer import RecordingWriter
+from tests.unit.test_pause_evidence import CALL, DISCLOSURE
+from tests.unit.test_recording_sealed import QA_PUBLIC, _frame
 
 
 @pytest.fixture
@@ -74,3 +82,25 @@ def test_no_room_for_a_reserve_is_no_error(tmp_path: Path) -> None:
     reserve = SpaceReserve(tmp_path / "missing-folder" / "call.reserve")
     assert reserve.path is None
     reserve.release()
+
+
+@pytest.mark.parametrize("keys", [(), (QA_PUBLIC,)], ids=["plain", "sealed"])
+def test_a_folder_removed_just_before_the_end_is_lost_and_nothing_is_made_again(
+    tmp_path: Path, keys: tuple[str, ...]
+) -> None:
+    root = tmp_path / "recordings"
+    root.mkdir()
+    paths = RecordingStore(root, seal_to=keys).new_recording("c1", "outbound", time.time())
+    told: list[str] = []
+    writer = RecordingWriter(paths.partial, told.append, seal_to=keys, sync_interval_s=60)
+    evidence = EvidenceLog(paths, dict(CALL), dict(DISCLOSURE))
+    for tick in range(50):
+        writer.write(_frame(tick))
+    agent_folder = paths.metadata.relative_to(root).parts[0]
+    shutil.rmtree(root / agent_folder)  # before the writer's next sync: seen as it finishes
+    evidence.finish(writer, [], [])
+    assert writer.stop is not None and writer.stop.reason is StopReason.FOLDER_GONE
+    assert evidence.lost and told == [writer.stop.text]
+    assert sorted(p.name for p in root.iterdir()) == ["audit.jsonl"]  # no folder made again
+    events = [e.event for e in AuditLog.of(root).entries()]
+    assert events == ["created", "lost"]
