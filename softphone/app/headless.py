@@ -27,6 +27,7 @@ from softphone.calls.snapshot import (
     DeskEvent,
     DigitReceived,
     DisclosureState,
+    ProblemRaised,
     ReinviteRefused,
 )
 from softphone.vocabulary.events import (
@@ -117,17 +118,20 @@ class ScriptedCall:
         *,
         agent: str,
         progress: Callable[[str], None] | None = None,
+        tell: Callable[[str], None] | None = None,
     ) -> None:
         self.softphone = softphone
         self.desk = softphone.desk
         self.plan = plan
         self._agent = agent  # who presses the privacy pauses
         self._progress = progress or (lambda _text: None)
+        self._tell = tell or (lambda _text: None)  # a problem of the call, as it arises
         self.report = CallReport(direction="outbound")
         self._reset()
         softphone.subscribe(self._on_event)
 
     def _reset(self) -> None:
+        self.told: list[str] = []  # the call's problems told as they arose
         self._call: int | None = None
         self._ended = False
         self._started = time.monotonic()
@@ -308,6 +312,10 @@ class ScriptedCall:
             )
             if event.status_code == 403:
                 self.report.strangers_refused += 1
+        elif isinstance(event, ProblemRaised) and event.call_id == self._call:
+            if event.text not in self.told:
+                self.told.append(event.text)
+                self._tell(event.text)
         elif isinstance(event, DigitReceived) and event.call_id == self._call:
             self.report.dtmf_received.append(
                 {"digit": event.digit, "method": event.method.value, "at": time.time()}

@@ -284,6 +284,9 @@ class CallSession:
         elif isinstance(event, RecorderFailed):
             self.outcome.problems.append(f"recording stopped: {event.reason}")
             self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
+            stop = self.writer.stop if self.writer is not None else None
+            if stop is not None and self.evidence is not None:
+                self.evidence.note_stop(stop, self._media_time())
         self._sync_media()
         self._persist()
 
@@ -534,6 +537,11 @@ class CallSession:
             self.evidence.metadata.transfers = [t.as_json() for t in self.outcome.transfers]
             self.evidence.metadata.call.end_reason = self.outcome.end_reason
             self.evidence.finish(self.writer, self._gate_log(), self.outcome.problems)
+            stop = self.writer.stop  # one the writer met as the call ended is told too
+            if stop is not None and not any(stop.text in p for p in self.outcome.problems):
+                self.outcome.problems.append(f"recording stopped: {stop.text}")
+            if self.evidence.lost:  # its files went with their folder: the report names none
+                self.outcome.recording = self.outcome.metadata = None
         return self.outcome
 
 

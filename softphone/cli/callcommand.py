@@ -138,7 +138,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         # One call at a time: any other call is refused busy while one is in progress.
         with open_softphone(config, setup, audio, max_calls=1, screen=screen) as softphone:
-            runner = ScriptedCall(softphone, plan, agent=agent)
+            runner = ScriptedCall(
+                softphone, plan, agent=agent, tell=lambda text: say(f"not recorded: {text}")
+            )
             account_plan = softphone.stack.plan
 
             def attempt(action: Callable[[], object]) -> tuple[int, str | None]:
@@ -160,7 +162,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
             if not answering:
                 status, failure = attempt(lambda: runner.place(softphone.dial_uri(args.uri)))
-                codes.append(_conclude(runner.report, status, failure, args, setup))
+                codes.append(_conclude(runner, status, failure, args, setup))
             else:
                 print(f"listening on {listen.rsplit(':', 1)[0]}:{softphone.bound_port}", flush=True)
                 codes = _take_calls(runner, attempt, args, setup)
@@ -194,7 +196,7 @@ def _take_calls(
                 if runner.report.answered_at is None:
                     break  # stopped while waiting: nothing to report
                 status, failure = exitcodes.OK, None  # the signal that stops it is no failure
-            codes.append(_conclude(runner.report, status, failure, args, setup))
+            codes.append(_conclude(runner, status, failure, args, setup))
             if interrupted or runner.report.answered_at is None:
                 break  # stopped, or no call came (or it could not be taken)
             runner.next_call()
@@ -230,20 +232,21 @@ def _worst(codes: list[int]) -> int:
 
 
 def _conclude(
-    report: CallReport,
+    runner: ScriptedCall,
     status: int,
     failure: str | None,
     args: argparse.Namespace,
     setup: SessionSetup,
 ) -> int:
-    """Say how one call went (stderr lines, then its report) and return its exit code."""
+    """Say how one call went (stderr lines not said yet, then its report); its exit code."""
+    report = runner.report
     if failure is None and _transfer_failed(report):
         status = exitcodes.FAILED
         say(_transfer_failure(report))  # one line; the call went through: its report follows
     if failure is not None:
         report.error = failure
         say(failure)
-    unrecorded = _unrecorded(report, setup.problems)
+    unrecorded = _unrecorded(report, (*setup.problems, *runner.told))
     for reason in unrecorded:
         say(f"not recorded: {reason}")
     if args.json:

@@ -37,6 +37,7 @@ class AuditEvent(enum.Enum):
     CREATED = "created"
     FINALISED = "finalised"
     RECOVERED = "recovered"
+    LOST = "lost"  # its folder was removed or moved away while the call recorded
     PLAYED = "played"
     EXPORTED = "exported"
     DELETED = "deleted-by-retention"

@@ -1,7 +1,14 @@
-"""Keeps a recording's metadata current while the call runs and completes it at the end."""
+"""Keeps a recording's metadata current while the call runs and completes it at the end.
+
+A metadata write that fails (a full disk) never stops the call: the document stays in memory
+and the next change, or the end of the call, writes it again; the space kept aside for it
+(`reserve.py`) is given back when the writer stops. Once the recording's folder is
+gone nothing more is written: no folder is made again for a recording that is lost.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -17,10 +24,14 @@ from softphone.recordings.metadata import (
     RecordingMetadata,
     write_metadata,
 )
+from softphone.recordings.reserve import RESERVE_SUFFIX, SpaceReserve
 from softphone.recordings.sealed import encryption_facts
 from softphone.recordings.store import RecordingPaths, seal
+from softphone.recordings.writefault import WriterStop
 from softphone.recordings.writer import RecordingWriter
 from softphone.vocabulary.frames import RATE
+
+log = logging.getLogger("softphone.recorder")
 
 
 class EvidenceLog:
@@ -40,6 +51,9 @@ class EvidenceLog:
             disclosure=DisclosureEvidence(**disclosure),
         )
         self._saved_gate = -1
+        self._lost = False  # the folder went away: nothing more is written
+        self._unsaved: str | None = None  # why the last write failed, until one succeeds
+        self._reserve = SpaceReserve(paths.metadata.with_suffix(RESERVE_SUFFIX))
         paths.audit(
             AuditEvent.CREATED,
             call_id=self.metadata.call.call_id,
@@ -77,6 +91,30 @@ class EvidenceLog:
             self.metadata.transfers = transfers
             self._write()
 
+    def note_stop(self, stop: WriterStop, media_time: float) -> None:
+        """The writer stopped mid-call: say why in the metadata at once (a kill may follow)."""
+        if self.metadata.stopped is not None:
+            return
+        self._reserve.release()  # room for this write, the rest of the call's and the end's
+        self.metadata.stopped = {
+            "reason": stop.reason.value,
+            "at": stop.at,
+            "media_time": media_time,
+            "detail": stop.text,
+            "audio_kept": stop.audio_kept,
+        }
+        if not stop.audio_kept:
+            self._lost = True
+            if self.paths.root.is_dir():  # a trail taken away with the folder stays away
+                self.paths.audit(AuditEvent.LOST, reason=stop.reason.value)
+            return
+        self._write()
+
+    @property
+    def lost(self) -> bool:
+        """Whether the recording's folder went away during the call, with what it held."""
+        return self._lost
+
     def save(self, gate: Sequence[GateEntry]) -> None:
         """Write the metadata if the gate moved since the last write."""
         if len(gate) != self._saved_gate:
@@ -89,18 +127,30 @@ class EvidenceLog:
     ) -> None:
         """Finalize the audio into its WAV (or sealed file) and the metadata into its final state.
 
-        If the WAV cannot be written (the disk is full), the partial audio stays where it is and
-        the next start recovers it; the metadata says so.
+        If the WAV cannot be written (the disk is full), the partial audio stays where it is,
+        let go of, and the next command that reads recordings turns it into the WAV; the
+        metadata says so. A recording whose folder went away is only closed: it is lost.
         """
         meta = self.metadata
+        if self._lost:
+            writer.close()
+            return
+        if writer.error is not None:
+            self._reserve.release()
+        kept_partial = False
         try:
             audio = writer.finish(self.paths.audio)
         except (OSError, RuntimeError) as exc:
+            if writer.stop is not None and not writer.stop.audio_kept:  # seen only at the end
+                self.note_stop(writer.stop, writer.frames_written / RATE)
+                writer.release()
+                return
             writer.error = writer.error or f"finishing '{self.paths.audio}' failed: {exc}"
+            kept_partial = True
             problems = [
                 *problems,
-                "the audio is kept as a partial file; the next start of the "
-                "softphone turns it into the WAV",
+                "the audio is kept as a partial file; the next softphone command that reads "
+                "recordings turns it into the WAV (it needs as much free space again)",
             ]
         else:
             meta.audio.frames = audio.frames
@@ -114,10 +164,26 @@ class EvidenceLog:
         for pause in meta.pauses:
             if pause.end is None:
                 pause.end = meta.call.ended_at
-        meta.errors = list(problems) + ([writer.error] if writer.error else [])
+        told = writer.error is not None and any(writer.error in p for p in problems)
+        meta.errors = list(problems) + ([writer.error] if writer.error and not told else [])
         meta.status = "failed" if writer.error else "complete"
         meta.gate = list(gate)
-        seal(self.paths, meta, AuditEvent.FINALISED)
+        try:
+            seal(self.paths, meta, AuditEvent.FINALISED)
+        except OSError as exc:
+            log.error("the final metadata of %s could not be written: %s", self.paths.id, exc)
+        self._reserve.release()
+        if kept_partial:
+            writer.release()  # closed and described: recovery may take it from now on
 
     def _write(self) -> None:
-        write_metadata(self.paths.metadata, self.metadata)
+        if self._lost:
+            return
+        try:
+            write_metadata(self.paths.metadata, self.metadata)
+        except OSError as exc:
+            if self._unsaved is None:
+                log.info("the metadata of %s could not be written: %s", self.paths.id, exc)
+            self._unsaved = str(exc)
+        else:
+            self._unsaved = None

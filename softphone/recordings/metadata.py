@@ -123,6 +123,7 @@ class RecordingMetadata:
     pauses: list[PauseInterval] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     interruption: dict[str, Any] | None = None
+    stopped: dict[str, Any] | None = None  # the writer stopped mid-call: why, when, what is kept
     transfers: list[dict[str, Any]] = field(default_factory=list)
     softphone_version: str | None = __version__  # None: written before versions were recorded
 
@@ -174,6 +175,7 @@ def read_metadata(path: Path) -> RecordingMetadata:
             pauses=[PauseInterval(**p) for p in data.get("pauses", [])],  # absent before pauses
             errors=list(data["errors"]),
             interruption=data.get("interruption"),
+            stopped=data.get("stopped"),  # absent before it was recorded: read it as null
             transfers=list(data.get("transfers", [])),
             softphone_version=data.get("softphone_version"),
         )

@@ -41,6 +41,7 @@ from softphone.recordings.metadata import (
     write_metadata,
 )
 from softphone.recordings.ownership import claimed
+from softphone.recordings.reserve import RESERVE_SUFFIX
 from softphone.recordings.sealed import SealedError, encryption_facts
 from softphone.recordings.writer import FinishedAudio, convert_partial, file_sha256, seal_partial
 from softphone.vocabulary.frames import RATE
@@ -143,6 +144,11 @@ class RecordingStore:
 
         `started` is when the call started (its answer): the name carries it, in UTC.
         """
+        if not self.root.is_dir():  # removed or moved away since the softphone started
+            raise StoreError(
+                f"the recordings directory '{self.root}' is gone (removed or moved away); "
+                "restore it or fix the policy: until then no call is recorded"
+            )
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
         day = self.folder / time.strftime("%Y/%m/%d", time.gmtime(started))
         try:
@@ -211,8 +217,7 @@ class RecordingStore:
         metadata.interruption = {
             "detected_at": time.time(),
             "last_write_at": stopped_at,
-            "reason": "the softphone stopped during the call (crash, kill or power cut); the "
-            "audio up to its last write was recovered at the next start",
+            "reason": _interruption_reason(metadata),
         }
         for hold in metadata.holds:
             if hold.end is None:
@@ -221,8 +226,23 @@ class RecordingStore:
             if pause.end is None:
                 pause.end = stopped_at
         seal(paths, metadata, AuditEvent.RECOVERED)
+        base.with_suffix(RESERVE_SUFFIX).unlink(missing_ok=True)  # its writer's, if it was killed
         log.warning("recovered the interrupted recording %s", audio_path)
         return meta_path
+
+
+def _interruption_reason(metadata: RecordingMetadata) -> str:
+    """Why a partial file was left for recovery, as the recovered metadata says it."""
+    if metadata.stopped is not None and metadata.call.ended_at is not None:
+        return (
+            f"the recording stopped mid-call ({metadata.stopped.get('reason')}) and the audio "
+            "up to then could not be made a WAV when the call ended; it was kept as a partial "
+            "file and made playable at the next start"
+        )
+    return (
+        "the softphone stopped during the call (crash, kill or power cut); the audio up to "
+        "its last write was recovered at the next start"
+    )
 
 
 def partial_files(root: Path) -> list[Path]:

@@ -6,7 +6,8 @@ flushes and fsyncs it every `sync_interval_s`, so a crash or power cut loses at 
 plus what was queued. The writer holds an exclusive lock on its partial file from before anyone
 can see it until it is gone (`ownership.py`), so no other process recovers a live recording.
 `finish()` turns it into the final WAV; `convert_partial()` does the same for a file a killed
-process left behind.
+process left behind. A write that fails (a full disk) or a partial file taken away with its
+folder stops the writer for good: `stop` says why (`writefault.py`) and `on_error` is told once.
 
 With `seal_to` (age public keys) no plaintext audio reaches the disk: the partial file is a
 sealed container (`sealed.py`) that begins with the recording's file key encrypted to them, and
@@ -36,6 +37,7 @@ from softphone.recordings import sealed
 from softphone.recordings.access import create_file
 from softphone.recordings.ownership import create_locked
 from softphone.recordings.sealedcrypto import ChunkSealer
+from softphone.recordings.writefault import WriterStop, diagnose, folder_gone, moved_away
 from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.recorder")
@@ -152,6 +154,7 @@ class RecordingWriter:
         self.frames_written = 0
         self.dropped = 0
         self.error: str | None = None
+        self.stop: WriterStop | None = None
         self._thread = threading.Thread(target=self._run, name="recording-writer", daemon=True)
         self._thread.start()
 
@@ -191,17 +194,28 @@ class RecordingWriter:
                     self._file.write(samples)
                     self.frames_written += samples.shape[0]
                 if time.monotonic() - last_sync >= self._sync_interval_s:
-                    self._sync()
+                    if not self._sync():
+                        return
                     last_sync = time.monotonic()
             self._sync()
         except (RuntimeError, OSError) as exc:  # LibsndfileError is a RuntimeError
-            self.error = f"writing '{self.partial}' failed: {exc}; check free disk space"
-            log.error("%s", self.error)
-            self._on_error(self.error)
+            self._stopped(diagnose(self._fd, self.partial, exc))
 
-    def _sync(self) -> None:
+    def _sync(self) -> bool:
+        """Writer thread: make what was written durable; False (and stopped) when the file was
+        taken away: writing on would only fill the disk with audio nobody can find."""
         self._file.flush()
         os.fsync(self._fd)
+        if moved_away(self._fd, self.partial):
+            self._stopped(folder_gone(self.partial))
+            return False
+        return True
+
+    def _stopped(self, stop: WriterStop) -> None:
+        """Writer thread: stop for good and say so once (the call's problems tell the agent)."""
+        self.stop, self.error = stop, stop.text
+        log.info("recording stopped (%s): %s", stop.reason.value, stop.text)
+        self._on_error(stop.text)
 
     def close(self) -> None:
         """Main thread: write what is queued, close the partial file and let go of it: from
@@ -221,6 +235,10 @@ class RecordingWriter:
                 os.close(self._fd)
             except (RuntimeError, OSError) as exc:
                 self.error = self.error or f"closing '{self.partial}' failed: {exc}"
+
+    def release(self) -> None:
+        """Main thread, once the file is closed: let go of it, so that recovery may take it."""
+        self._release()
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -267,32 +285,42 @@ def convert_partial(partial: Path, final: Path) -> FinishedAudio:
     tmp.unlink(missing_ok=True)  # left by a conversion a crash cut short
     fd = create_file(tmp)
     try:
-        with (
-            partial.open("rb") as raw,
-            _open_raw(raw.fileno(), "r") as src,
-            sf.SoundFile(
-                fd,
-                "w",
-                samplerate=RATE,
-                channels=CHANNELS,
-                subtype="PCM_16",
-                format="WAV",
-                closefd=False,
-            ) as dst,
-        ):
-            left = whole
-            while left > 0:
-                block = src.read(min(_BLOCK, left), dtype="int16", always_2d=True)
-                if block.shape[0] == 0:
-                    break
-                dst.write(block)
-                left -= block.shape[0]
-        os.fsync(fd)
-    finally:
+        frames = _convert(partial, fd, whole)
+    except BaseException:
         os.close(fd)
+        tmp.unlink(missing_ok=True)  # on a full disk, a half copy only takes the space left
+        raise
+    os.close(fd)
     os.replace(tmp, final)
     partial.unlink()
-    return FinishedAudio(final, whole - max(left, 0), file_sha256(final))
+    return FinishedAudio(final, frames, file_sha256(final))
+
+
+def _convert(partial: Path, fd: int, whole: int) -> int:
+    """Copy the first `whole` frames of a RAW partial file into a WAV open as `fd`, fsynced;
+    returns how many it copied."""
+    with (
+        partial.open("rb") as raw,
+        _open_raw(raw.fileno(), "r") as src,
+        sf.SoundFile(
+            fd,
+            "w",
+            samplerate=RATE,
+            channels=CHANNELS,
+            subtype="PCM_16",
+            format="WAV",
+            closefd=False,
+        ) as dst,
+    ):
+        left = whole
+        while left > 0:
+            block = src.read(min(_BLOCK, left), dtype="int16", always_2d=True)
+            if block.shape[0] == 0:
+                break
+            dst.write(block)
+            left -= block.shape[0]
+    os.fsync(fd)
+    return whole - max(left, 0)
 
 
 def seal_partial(partial: Path, final: Path) -> FinishedAudio:

@@ -7,6 +7,7 @@ peer plays and records the customer's side. What was heard is checked by FFT.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 import soundfile as sf
 
 from softphone.app.peerproc import CustomerPeer
-from softphone.media.analysis import read_mono, tone_duration_s, tone_timeline
+from softphone.media.analysis import read_channels, read_mono, tone_duration_s, tone_timeline
 from tests.integration.policies import Compliance
 from tests.integration.pulse import HEADSET, RATE, SoundRig, read_raw, tone
 from tests.integration.softphone_cli import REPO, StartPeer
@@ -167,6 +168,20 @@ def test_unplugging_the_headset_mid_call_keeps_the_call_up(
     assert heard(tmp_path / "peer.wav", AGENT_HZ) >= 2.0  # the headset before ...
     assert heard(tmp_path / "peer.wav", LAPTOP_HZ, start=since_unplug) >= 3.0  # ... then the laptop
     assert tone_duration_s(read_raw(tmp_path / "laptop.raw"), RATE, CUSTOMER_HZ) >= 3.0
+    # Told once per device; the recording went on through the switch, both sides, complete.
+    for device in ("microphone", "speaker"):
+        lines = [line for _, line in call.lines if f"{device} 'Agent Headset' stopped" in line]
+        assert len(lines) == 1, call.stderr()
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["recording_problems"] == []
+    metadata = json.loads(Path(report["metadata"]).read_text(encoding="utf-8"))
+    assert metadata["status"] == "complete" and metadata["errors"] == []
+    recorded, rate = read_channels(report["recording"])
+    switched = int((unplugged_at - metadata["gate"][0]["wall_time"]) * rate)  # recording time
+    agent, customer = recorded[:, 0], recorded[:, 1]
+    assert tone_duration_s(agent[:switched], rate, AGENT_HZ) >= 2.0  # the headset's mic ...
+    assert tone_duration_s(agent[switched:], rate, LAPTOP_HZ) >= 3.0  # ... then the laptop's
+    assert tone_duration_s(customer, rate, CUSTOMER_HZ) >= 8.0  # the customer, all along
 
 
 def test_a_sound_server_that_dies_mid_call_neither_hangs_nor_drops_the_call(

@@ -23,6 +23,7 @@ from softphone.media.analysis import read_channels, tone_duration_s
 from softphone.recordings import sealed
 from softphone.recordings.audiofile import SealedAudioError, open_audio
 from softphone.recordings.audit import AuditLog
+from softphone.recordings.reserve import RESERVE_SUFFIX
 from softphone.recordings.store import PARTIAL_SEALED_SUFFIX
 from softphone.recordings.writer import file_sha256
 from tests.integration.policies import Compliance, tone_policy
@@ -45,8 +46,8 @@ def sealed_policy(folder: Path, *keys: str) -> Compliance:
 
 
 def assert_ciphertext_only(recordings: Path) -> list[Path]:
-    """Every file is metadata, the audit trail or the library index (no audio in any), or a
-    sealed container made of age ciphertext; returns the containers.
+    """Every file is metadata, the audit trail or the library index (no audio in any), a
+    reserve of zeros, or a sealed container made of age ciphertext; returns the containers.
     """
     containers = []
     for path in sorted(p for p in recordings.rglob("*") if p.is_file()):
@@ -55,6 +56,8 @@ def assert_ciphertext_only(recordings: Path) -> list[Path]:
         if path.name.endswith((".sealed", PARTIAL_SEALED_SUFFIX)):
             assert_all_ciphertext(path)
             containers.append(path)
+        elif path.name.endswith(RESERVE_SUFFIX):  # space kept aside while a call records
+            assert not data.strip(b"\0"), path
         else:  # metadata (".json.tmp" while it is replaced), the audit trail, the index
             assert path.name.endswith((".json", ".json.tmp", ".jsonl", ".sqlite", ".lock")), path
     return containers
