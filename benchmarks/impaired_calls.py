@@ -126,13 +126,21 @@ def _line(o: Outcome) -> str:
     deficits = [abs(d) for d in [r.first_deficit or 0.0, *r.deficits()]]
     lost = o.dropped_to_softphone / max(1, o.sent_to_softphone) * 100
     lost_out = o.dropped_to_peer / max(1, o.sent_to_peer) * 100
+    misses = [
+        f"{st.media_start:.2f} s: {st.frames} frames in {st.wall_s:.3f} s"
+        for st in r.stretches
+        if abs(st.deficit_frames) > DEFICIT_TARGET
+    ]
+    if r.first_deficit is not None and abs(r.first_deficit) > DEFICIT_TARGET:
+        misses.insert(0, f"the first stretch: {r.first_deficit:.2f} frames short")
+    missed = f"; stretches that MISS: {'; '.join(misses)}" if misses else ""
     return (
         f"  {kind}: recorded {r.recorded_frames} frames of {o.expected_frames:.1f} expected "
         f"({r.recorded_frames - o.expected_frames:+.1f}); |stretch deficit| max "
         f"{max(deficits):.2f} frames; held {r.held_frames} frames; customer talk in "
         f"{r.talk_frames} frames, {o.silent_frames} silent; "
         f"RTP to softphone {o.sent_to_softphone} ({lost:.1f} % dropped), to peer "
-        f"{o.sent_to_peer} ({lost_out:.1f} % dropped)"
+        f"{o.sent_to_peer} ({lost_out:.1f} % dropped){missed}"
     )
 
 
