@@ -34,6 +34,7 @@ packages=(
 )
 test_packages=(
     sip-tester           # SIPp: scripted SIP peers for integration tests
+    kamailio             # a real registrar that restarts, goes away, answers 503 (outage tests)
     baresip              # an independent SIP user agent for interop tests
     sox                  # audio generation and analysis in tests
     pulseaudio           # private null-sink sound server for headless audio tests

@@ -114,6 +114,7 @@ def account_spec(plan: AccountPlan, bound_port: int, password: str | None) -> Ac
         transport=plan.transport,
         srtp=account.srtp,
         outbound_proxy=account.outbound_proxy,
+        register_retry_s=account.register_retry_s,
     )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from softphone.app.accountsession import RegistrationFailedError, call_failure, choose_account
 from softphone.app.headless import CallFailedError, CallReport, ScriptedCall, Timetable, calls_for
+from softphone.app.registrationnews import RegistrationNews
 from softphone.app.reporttext import call_text
 from softphone.app.root import PhoneConfig, open_audio, open_softphone, recording_setup
 from softphone.calls.pause import PauseRefusal, reason_refusal
@@ -142,6 +143,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 softphone, plan, agent=agent, tell=lambda text: say(f"not recorded: {text}")
             )
             account_plan = softphone.stack.plan
+            if account is not None and account.registrar is not None:
+                news = RegistrationNews(account.name, account.registrar, account.register_retry_s)
+                softphone.subscribe(lambda event: _say_news(news.line(event)))
 
             def attempt(action: Callable[[], object]) -> tuple[int, str | None]:
                 """Run one call; its status and, if it failed, the one line that says why."""
@@ -172,6 +176,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print_json({"direction": args.command, "error": str(exc)})
         return exitcodes.FAILED
     return _worst(codes)
+
+
+def _say_news(line: str | None) -> None:
+    if line is not None:
+        say(line)
 
 
 def _take_calls(

@@ -32,6 +32,7 @@ from softphone.config.filechecks import (
 )
 from softphone.config.reader import TableReader
 from softphone.config.schema import (
+    REGISTER_RETRY_S,
     SRTP_MODES,
     TLS_MIN_VERSION,
     TRANSPORTS,
@@ -49,6 +50,7 @@ from softphone.config.schema import (
 
 RETENTION_DAYS = Integer(1, 36500, " of days")
 RTP_TIMEOUT = Integer(0, 3600, " of seconds (0: never)")
+REGISTER_RETRY = Integer(5, 3600, " of seconds")
 
 SDES_IN_CLEAR = (
     "SRTP keys are exchanged in the SDP (SDES), which travels in clear text over {transport}, "
@@ -87,6 +89,7 @@ def _read_account(t: TableReader) -> tuple[str | None, AccountPolicy | None]:
     transport = cast(Transport | None, t.value("transport", Choice(TRANSPORTS)))
     srtp = cast(Srtp | None, t.value("srtp", Choice(SRTP_MODES)))
     proxy = t.value("outbound_proxy", SIP_URI)
+    retry = t.value("register_retry_s", REGISTER_RETRY)
     t.report_unknown()
     srtp_default = not t.has("srtp")
     transport = transport or "tls"
@@ -117,6 +120,7 @@ def _read_account(t: TableReader) -> tuple[str | None, AccountPolicy | None]:
         transport=transport,
         srtp=srtp,
         outbound_proxy=proxy,
+        register_retry_s=REGISTER_RETRY_S if retry is None else retry,
     )
     return name, account
 

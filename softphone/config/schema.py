@@ -31,6 +31,7 @@ PreferenceValue = str | bool | Path
 TRANSPORTS: Final[tuple[Transport, ...]] = ("udp", "tcp", "tls")
 SRTP_MODES: Final[tuple[Srtp, ...]] = ("off", "optional", "mandatory")
 THEMES: Final[tuple[Theme, ...]] = ("system", "light", "dark")
+REGISTER_RETRY_S: Final = 30  # a lost registration is tried again this often by default
 TLS_MIN_VERSION: Final = "1.2"  # not configurable: nothing older is safe, see docs/admin.md
 
 
@@ -46,6 +47,7 @@ class AccountPolicy:
     """A SIP account: registered with digest auth, or direct IP calls when `registrar` is None.
 
     The password is not here: it lives in the OS keyring under the account's `name`.
+    `register_retry_s` is how long after a failed or lost registration it is tried again.
     """
 
     name: str
@@ -56,6 +58,7 @@ class AccountPolicy:
     transport: Transport = "tls"
     srtp: Srtp = "mandatory"
     outbound_proxy: str | None = None
+    register_retry_s: int = REGISTER_RETRY_S
 
     @property
     def address_of_record(self) -> str | None:

@@ -74,6 +74,7 @@ def policy_entries(policy: Policy) -> list[Entry]:
             "transport",
             "srtp",
             "outbound_proxy",
+            "register_retry_s",
         ):
             add(("accounts", index, name), getattr(account, name))
     disclosure = policy.disclosure

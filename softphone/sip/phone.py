@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import pjsua2 as pj
 
+from softphone.config.schema import REGISTER_RETRY_S
 from softphone.sip.call import SipAccount, SipCall, audio_index
 from softphone.sip.engine import SipEngine
 from softphone.sip.liveness import RtpWatch
@@ -43,6 +44,7 @@ class AccountSpec:
     `transport` None uses whatever transport a URI asks for (the engine's own by default);
     "udp", "tcp" or "tls" binds the account to that transport, and SIP URIs without a
     `;transport=` parameter (registrar, proxy, destinations through `dial_uri`) get it added.
+    A failed or lost registration is tried again every `register_retry_s` seconds.
     """
 
     name: str
@@ -55,6 +57,7 @@ class AccountSpec:
     transport: str | None = None
     srtp: SrtpMode = "off"
     outbound_proxy: str | None = None
+    register_retry_s: int = REGISTER_RETRY_S
 
 
 class AudioPort:
@@ -161,12 +164,16 @@ class Phone:
             self._verify_uri(proxy, "outbound proxy URI")
             # Loose routing: the request keeps its own Request-URI and goes via the proxy.
             cfg.sipConfig.proxies.append(proxy if ";lr" in proxy.lower() else f"{proxy};lr")
+        # Over TCP/TLS pjsua would put the source port of its connection to the registrar in
+        # the Contact: an ephemeral port nobody can connect to, so a direct peer's ACK and BYE
+        # never arrive (the call died after 32 s) and a registrar restart leaves a dead binding.
+        cfg.natConfig.contactUseSrcPort = False
         if spec.registrar:
             registrar = self._on_transport(spec.registrar, spec)
             self._verify_uri(registrar, "registrar URI")
             cfg.regConfig.registrarUri = registrar
             cfg.regConfig.timeoutSec = spec.register_expires
-            cfg.regConfig.retryIntervalSec = 0
+            _retry_registration(cfg.regConfig, spec.register_retry_s)
             user = spec.username or _user_part(spec.uri)
             cfg.sipConfig.authCreds.append(
                 pj.AuthCredInfo("digest", spec.realm, user, 0, spec.password or "")
@@ -686,6 +693,18 @@ def _plain(reason: str) -> str:
     if "gethostbyname" in reason:
         return "the host name cannot be resolved; check the address or DNS"
     return reason
+
+
+def _retry_registration(reg: pj.AccountRegConfig, interval_s: int) -> None:
+    """Try a failed or lost registration again every `interval_s`; calls in progress stay.
+
+    The retries are spread by up to a quarter of the interval (at most 10 s), so that hundreds
+    of desks do not all come back at the same instant after a PBX restart.
+    """
+    reg.retryIntervalSec = interval_s
+    reg.firstRetryIntervalSec = interval_s
+    reg.randomRetryIntervalSec = min(10, interval_s // 4)
+    reg.dropCallsOnFail = False
 
 
 def _user_part(uri: str) -> str:

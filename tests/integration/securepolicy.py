@@ -19,14 +19,20 @@ def add_account(
     srtp: str = "mandatory",
     outbound_proxy: str | None = None,
     ca_file: Path | None = None,
+    register_retry_s: str | None = None,
 ) -> Path:
-    """Append one [[accounts]] table and a [security] section to the policy file."""
+    """Append one [[accounts]] table and a [security] section to the policy file.
+
+    `register_retry_s` is the TOML text of that key (a whole number of seconds).
+    """
     lines = ["", "[[accounts]]", f'name = "{name}"', f'user = "{user}"']
     if registrar is not None:
         lines.append(f'registrar = "{registrar}"')
     lines += [f'transport = "{transport}"', f'srtp = "{srtp}"']
     if outbound_proxy is not None:
         lines.append(f'outbound_proxy = "{outbound_proxy}"')
+    if register_retry_s is not None:
+        lines.append(f"register_retry_s = {register_retry_s}")
     lines += ["", "[security]", "tls_verify_server = true"]
     if ca_file is not None:
         lines.append(f'ca_file = "{ca_file}"')

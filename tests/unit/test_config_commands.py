@@ -69,7 +69,7 @@ def test_check_lists_every_problem_and_fails(files: Files) -> None:
     assert out.splitlines() == [
         f'{path}:5: accounts[0].transport: expected one of udp, tcp, tls, got "sctp"',
         f"{path}:6: accounts[0].colour: unknown key (expected one of: auth_user, domain, name, "
-        "outbound_proxy, registrar, srtp, transport, user)",
+        "outbound_proxy, register_retry_s, registrar, srtp, transport, user)",
         "2 errors, 0 warnings: the policy is invalid, and the softphone refuses to place or take "
         "calls until the errors are fixed",
     ]

@@ -408,6 +408,23 @@ def test_a_transport_parameter_must_agree_with_transport(files: Files) -> None:
     ]
 
 
+def test_the_registration_retry_interval_is_bounded(files: Files) -> None:
+    tcp = 'transport = "tcp"\nsrtp = "off"\n'
+    policy = load_policy(
+        write_policy(files, HEAD + tcp + "register_retry_s = 5\n" + MINIMAL),
+        default_recordings=files.recordings,
+    )
+    assert policy.accounts[0].register_retry_s == 5
+    default = load_policy(
+        write_policy(files, HEAD + tcp + MINIMAL), default_recordings=files.recordings
+    )
+    assert default.accounts[0].register_retry_s == 30
+    assert problems(files, HEAD + tcp + "register_retry_s = 0\n" + MINIMAL) == [
+        "policy.toml:7: accounts[0].register_retry_s: expected a whole number of seconds from 5 "
+        "to 3600, got 0"
+    ]
+
+
 def test_unverified_tls_needs_an_acknowledgement_and_still_warns(files: Files) -> None:
     text = MINIMAL + "\n[security]\ntls_verify_server = false\n"
     [found] = problems(files, text)
@@ -724,7 +741,8 @@ def test_the_admin_guide_shows_the_example_and_documents_every_key() -> None:
     assert tomllib.loads(block) == tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     policy_keys = [
         "locked", "allow_policy_override", "name", "registrar", "user", "auth_user", "domain",
-        "transport", "srtp", "outbound_proxy", "default_language", "id", "audio", "purpose",
+        "transport", "srtp", "outbound_proxy", "register_retry_s", "default_language", "id",
+        "audio", "purpose",
         "directory", "retention_days", "pause_requires_reason", "encrypt_to", "tls_verify_server",
         "ca_file",
         "acknowledge_unverified_tls", "tls_min_version", "trusted_hosts", "rtp_timeout_s",
