@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from softphone.config.archive_section import read_archive
 from softphone.config.audiocheck import disclosure_audio_problem
 from softphone.config.checks import Flag, did_you_mean, show
 from softphone.config.filechecks import (
@@ -66,6 +67,7 @@ def load_policy(
     security = read_security(root)
     calls = read_calls(root)
     qa = read_qa(root)
+    archive = read_archive(root)
     preferences = _read_admin_preferences(root, accounts)
     root.report_unknown(
         {
@@ -90,6 +92,7 @@ def load_policy(
         security=security,
         calls=calls,
         qa=qa,
+        archive=archive,
         preferences=MappingProxyType(preferences),
         locked=locked,
         allow_policy_override=bool(allow_override),

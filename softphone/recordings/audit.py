@@ -42,6 +42,8 @@ class AuditEvent(enum.Enum):
     DELETED = "deleted-by-retention"
     HOLD_SET = "legal-hold-set"
     HOLD_LIFTED = "legal-hold-lifted"
+    ARCHIVED = "archived"
+    REMOVED_ARCHIVED = "removed-locally-after-archive"
 
 
 class AuditError(OSError):
@@ -161,6 +163,10 @@ class AuditLog:
             prev, prev_seq = line_hash(raw), number
             known.setdefault(prev, number)
         return ChainReport(len(lines), prev)
+
+    def lines(self) -> list[bytes]:
+        """The trail's lines as bytes, without their newlines (what the chain hashes)."""
+        return self._lines()
 
     def _lines(self) -> list[bytes]:
         try:
