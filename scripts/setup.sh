@@ -43,6 +43,7 @@ test_packages=(
     dbus                 # dbus-run-session for a private session bus
     gnome-keyring        # Secret Service backend for the keyring tests
     libsecret-tools      # secret-tool, to inspect the keyring by hand
+    faketime             # a workstation clock S3 rejects as skewed, in the archive tests
     git
 )
 if ((with_tests)); then

@@ -160,6 +160,38 @@ class SeaweedServer:
         except ProcessLookupError:
             process.wait()
 
+    def shell(self, commands: str) -> str:
+        """Run `weed shell` commands (such as s3.bucket.quota) against the server; its output."""
+        master = f"127.0.0.1:{self.ports['master']}.{self.ports['master.grpc']}"
+        filer = f"127.0.0.1:{self.ports['filer']}.{self.ports['filer.grpc']}"
+        done = subprocess.run(
+            [weed_binary(), "shell", f"-master={master}", f"-filer={filer}"],
+            input=f"{commands}\nexit\n".encode(),
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
+        return done.stdout.decode(errors="replace")
+
+    def fill(self, bucket: str) -> None:
+        """Make `bucket` full: a 1 MB quota, exceeded by 2 MB of filler, enforced (read-only)."""
+        self.client().put_object(Bucket=bucket, Key="filler/2mb", Body=bytes(2 << 20))
+        deadline = time.monotonic() + 30
+        self.shell(f"s3.bucket.quota -name={bucket} -op=set -sizeMB=1")
+        # The volume servers report sizes with their heartbeat: wait until the quota is over.
+        while "readonly" not in (out := self.shell("s3.bucket.quota.enforce -apply")).lower():
+            if f"{bucket}\tsize:" in out and "usage:" in out and "%" in out:
+                usage = float(out.split(f"{bucket}\t", 1)[1].split("usage:", 1)[1].split("%")[0])
+                if usage > 100:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the quota of {bucket} was not enforced:\n{out}")
+            time.sleep(1)
+
+    def unfill(self, bucket: str) -> None:
+        """Lift the quota of `bucket` again (it takes uploads)."""
+        self.shell(f"s3.bucket.quota -name={bucket} -op=remove\ns3.bucket.quota.enforce -apply")
+
     def restart(self) -> None:
         """Kill the server and start it again on the same ports and data."""
         self.kill()
