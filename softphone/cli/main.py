@@ -345,7 +345,7 @@ def _recordings(args: argparse.Namespace) -> int:
     else:
         directory = _settings(args).recording.directory
     if args.command == auditcommand.COMMAND:
-        return auditcommand.run(args, directory)
+        return auditcommand.run(args, directory, lambda: _settings(args).policy.archive)
     if args.command == archivecommand.COMMAND:
         return archivecommand.run(args, directory, lambda: _settings(args).policy.archive)
     return recordingscommand.run(
