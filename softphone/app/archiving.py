@@ -14,6 +14,10 @@ from softphone.recordings.uploader import FlushResult, Uploader
 
 log = logging.getLogger("softphone.archive")
 
+NO_ARCHIVE = (
+    "the policy has no [archive] table, so recordings stay on this workstation; an admin adds "
+    "one (docs/admin.md, 'The archive')"
+)
 EXIT_FLUSH_S = 10.0  # how long a scripted call waits for the archive before it exits
 
 

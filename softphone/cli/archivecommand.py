@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from softphone.app.archiving import flush
+from softphone.app.archiving import NO_ARCHIVE, flush
 from softphone.cli.cliout import print_json, say
 from softphone.cli.recordingscommand import common
 from softphone.config.archivesecret import store_secret
@@ -22,10 +22,6 @@ from softphone.recordings.spool import Spool
 from softphone.vocabulary import exitcodes
 
 COMMAND = "archive"
-NO_ARCHIVE = (
-    "the policy has no [archive] table, so recordings stay on this workstation; an admin adds "
-    "one (docs/admin.md, 'The archive')"
-)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

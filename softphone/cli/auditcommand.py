@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from softphone.cli.archivecommand import NO_ARCHIVE
+from softphone.app.archiving import NO_ARCHIVE
 from softphone.cli.cliout import print_json, say
 from softphone.cli.recordingscommand import common
 from softphone.config.schema import ArchivePolicy

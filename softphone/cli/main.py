@@ -349,7 +349,10 @@ def _recordings(args: argparse.Namespace) -> int:
     if args.command == archivecommand.COMMAND:
         return archivecommand.run(args, directory, lambda: _settings(args).policy.archive)
     return recordingscommand.run(
-        args, directory, lambda: _settings(args).policy.recording.retention_days
+        args,
+        directory,
+        lambda: _settings(args).policy.recording.retention_days,
+        lambda: _settings(args).policy.archive,
     )
 
 
