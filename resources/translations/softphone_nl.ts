@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="nl_NL" sourcelanguage="en">
 <context>
+    <name>ArchiveLabel</name>
+    <message numerus="yes">
+        <source>archive unreachable, %n waiting</source>
+        <translation>
+            <numerusform>archief onbereikbaar, %n wacht</numerusform>
+            <numerusform>archief onbereikbaar, %n wachten</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CallActions</name>
     <message>
         <source>Call</source>

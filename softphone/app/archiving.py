@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +83,34 @@ def archive_state(root: Path) -> ArchiveState:
         return ArchiveState(0, False, str(exc))
     unreachable = state.last_cause is not None
     return ArchiveState(waiting, not unreachable, state.last_error)
+
+
+@contextlib.contextmanager
+def background_uploads(
+    root: Path, policy: ArchivePolicy | None, interval_s: float = 30.0
+) -> Iterator[None]:
+    """While the block runs, a worker thread flushes the spool every `interval_s` (patiently:
+    the back-off after a failure is respected). It never touches Qt or the desk; the window
+    reads `archive_state`. Ending the block stops it after the upload under way.
+    """
+    if policy is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def work() -> None:
+        """Runs on the archive worker thread: network I/O only, no Qt, no desk."""
+        while not stop.is_set():
+            try:
+                flush(root, policy, interval_s, patient=True)
+            except Exception:  # the worker must live on; the spool keeps everything
+                log.exception("archive: the background upload failed")
+            stop.wait(interval_s)
+
+    worker = threading.Thread(target=work, name="archive-uploads", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join(timeout=interval_s + 5)

@@ -10,6 +10,8 @@ after the archive confirmed every one of its objects (see `uploader.py`).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -85,6 +87,25 @@ class Spool:
 
     def _ensure(self) -> None:
         self.folder.mkdir(mode=0o700, exist_ok=True)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[bool]:
+        """Hold the spool's lock for the block, if no other uploader holds it: whether it is ours.
+
+        Two uploaders would not send anything twice (uploads are idempotent), but would
+        waste the archive's time; a thread or process that finds it taken leaves it be.
+        """
+        self._ensure()
+        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
 
     def _path(self, recording: str) -> Path:
         digest = hashlib.sha256(recording.encode()).hexdigest()[:32]

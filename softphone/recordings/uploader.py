@@ -92,6 +92,15 @@ class Uploader:
         Stops starting uploads at `deadline` (time.monotonic); what is left stays queued.
         """
         now = time.time() if now is None else now
+        with self.spool.locked() as mine:
+            if not mine:  # another process uploads this spool right now
+                return FlushResult(
+                    failed=[("spool", "another upload of this spool is under way; try again")],
+                    waiting=len(self.spool.entries()),
+                )
+            return self._flush(deadline, patient, now)
+
+    def _flush(self, deadline: float | None, patient: bool, now: float) -> FlushResult:
         result = FlushResult()
         self.spool.catch_up(self.audit)
         state = self.spool.state()

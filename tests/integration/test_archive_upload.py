@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
 from pyrage import x25519
 
-from softphone.app.archiving import flush
+from softphone.app.archiving import background_uploads, flush
 from softphone.recordings.audit import AuditLog
 from softphone.recordings.spool import Spool
 from softphone.recordings.uploader import marker_path
@@ -148,3 +149,16 @@ def test_keep_local_days_removes_the_local_copy_only_once_the_archive_holds_it(
     other = record(tmp_path, "stays")
     assert flush(tmp_path, archive_policy(seaweed, bucket)).ok
     assert (tmp_path / f"{other}.json").exists()
+
+
+def test_the_window_uploads_in_the_background_while_calls_go_on(
+    tmp_path: Path, seaweed: SeaweedServer, bucket: str, aws_env: None
+) -> None:
+    policy = archive_policy(seaweed, bucket)
+    with background_uploads(tmp_path, policy, interval_s=0.2):
+        rid = record(tmp_path, "while-open")  # finished while the worker runs
+        deadline = time.monotonic() + 30
+        while not marker_path(tmp_path / f"{rid}.json").exists():
+            assert time.monotonic() < deadline, Spool(tmp_path).entries()
+            time.sleep(0.1)
+    assert_archived_once(seaweed, bucket, tmp_path, [rid])
