@@ -137,7 +137,7 @@ def run(
         "play": playcommand.run,
         "verify": _verify,
         "hold": _hold,
-        "purge": lambda a, r: _purge(a, r, retention_days()),
+        "purge": lambda a, r: _purge(a, r, retention_days(), archive() is not None),
     }[args.recordings_action]
     try:
         return action(args, root)
@@ -322,8 +322,8 @@ def _hold(args: argparse.Namespace, root: Path) -> int:
     return exitcodes.OK
 
 
-def _purge(args: argparse.Namespace, root: Path, retention_days: int) -> int:
-    sweeper = RetentionSweeper(root, retention_days, only_own=False)
+def _purge(args: argparse.Namespace, root: Path, retention_days: int, archived_first: bool) -> int:
+    sweeper = RetentionSweeper(root, retention_days, only_own=False, archived_first=archived_first)
     result = sweeper.sweep(time.time(), dry_run=args.dry_run)
     if args.json:
         print_json(
@@ -332,6 +332,7 @@ def _purge(args: argparse.Namespace, root: Path, retention_days: int) -> int:
                 "dry_run": args.dry_run,
                 "deleted": result.deleted,
                 "held": result.held,
+                "unarchived": result.unarchived,
                 "problems": result.problems,
             }
         )
@@ -341,6 +342,8 @@ def _purge(args: argparse.Namespace, root: Path, retention_days: int) -> int:
             print(f"{verb} {rid}")
         for rid in result.held:
             print(f"kept {rid}: on legal hold")
+        for rid in result.unarchived:
+            print(f"kept {rid}: not in the archive yet (softphone archive upload)")
     for problem in result.problems:
         say(problem)
     say(

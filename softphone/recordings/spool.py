@@ -24,6 +24,7 @@ from typing import Any
 from softphone.recordings.audit import AuditEvent, AuditLog
 
 SPOOL_DIR = ".archive"
+MARKER_SUFFIX = ".archived"  # beside a recording's metadata: the archive confirmed it
 PENDING_SUFFIX = ".pending"
 STATE_FILE = "state"
 BACKOFF_FIRST_S = 5.0
@@ -55,6 +56,11 @@ class SpoolState:
     last_success_at: float | None = None
     retry_at: float = 0.0  # when the archive as a whole is tried again (after it failed)
     failures: int = 0  # flushes in a row that failed for the archive as a whole
+
+
+def archived_marker(metadata: Path) -> Path:
+    """The file that says the recording with metadata `metadata` is in the archive."""
+    return metadata.with_name(metadata.stem + MARKER_SUFFIX)
 
 
 def write_atomically(path: Path, data: dict[str, Any]) -> None:

@@ -33,12 +33,19 @@ from softphone.recordings.archiveerrors import ArchiveError, explain
 from softphone.recordings.audit import AuditEvent, AuditLog
 from softphone.recordings.metadata import MetadataError, read_metadata
 from softphone.recordings.retention import audit_holds, hold_path
-from softphone.recordings.spool import Pending, Spool, SpoolState, backoff_s, write_atomically
+from softphone.recordings.spool import (
+    MARKER_SUFFIX,
+    Pending,
+    Spool,
+    SpoolState,
+    archived_marker,
+    backoff_s,
+    write_atomically,
+)
 from softphone.recordings.writer import file_sha256
 
 log = logging.getLogger("softphone.archive")
 
-MARKER_SUFFIX = ".archived"
 AUDIT_FOLDER = ".audit"  # a leading dot: no agent's folder can be called that (store._safe)
 
 
@@ -60,11 +67,6 @@ class FlushResult:
 def b64_sha256(hex_digest: str) -> str:
     """A SHA-256 in the base64 form S3's x-amz-checksum-sha256 carries."""
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
-
-
-def marker_path(metadata: Path) -> Path:
-    """The file that says the recording with metadata `metadata` is in the archive."""
-    return metadata.with_name(metadata.stem + MARKER_SUFFIX)
 
 
 def object_base(policy: ArchivePolicy, workstation: str) -> str:
@@ -193,7 +195,7 @@ class Uploader:
             "objects": sent,
             "audit_head": head,
         }
-        write_atomically(marker_path(meta_path), marker)
+        write_atomically(archived_marker(meta_path), marker)
         self.audit.append(AuditEvent.ARCHIVED, rid, bucket=self.policy.bucket, objects=sent)
         self.spool.remove(rid)
 

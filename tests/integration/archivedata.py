@@ -37,14 +37,17 @@ def record(
 ) -> str:
     """Write one finished recording of noise (`frames` 20 ms frames); returns its id."""
     store = RecordingStore(root, agent=agent, seal_to=seal_to)
-    paths = store.new_recording(call_id, "outbound", time.time() if started is None else started)
+    started = time.time() if started is None else started
+    paths = store.new_recording(call_id, "outbound", started)
     writer = RecordingWriter(paths.partial, print, seal_to=paths.seal_to)
     rng = np.random.default_rng(abs(hash(call_id)) % (1 << 32))
     for _ in range(frames):
         writer.write(rng.integers(-3000, 3000, 2 * FRAME_SAMPLES, dtype="<i2").tobytes())
     audio = writer.finish(paths.audio)
     metadata = RecordingMetadata(
-        call=CallFacts(call_id, "outbound", f"sip:{agent}@x", "sip:c@y", agent),
+        call=CallFacts(
+            call_id, "outbound", f"sip:{agent}@x", "sip:c@y", agent, started, started + 1.0
+        ),
         audio=AudioFacts(paths.audio.name, 16000, frames=audio.frames, sha256=audio.sha256),
         disclosure=DisclosureEvidence("d", "en", "quality", "ab", 1.0, 10.0, 11.0, 50, 50, True),
         status="complete",

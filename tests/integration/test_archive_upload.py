@@ -13,8 +13,9 @@ from pyrage import x25519
 
 from softphone.app.archiving import background_uploads, flush
 from softphone.recordings.audit import AuditLog
+from softphone.recordings.retention import RetentionSweeper
 from softphone.recordings.spool import Spool
-from softphone.recordings.uploader import marker_path
+from softphone.recordings.spool import archived_marker as marker_path
 from tests.integration.archivedata import (
     archive_policy,
     archive_toml,
@@ -162,3 +163,17 @@ def test_the_window_uploads_in_the_background_while_calls_go_on(
             assert time.monotonic() < deadline, Spool(tmp_path).entries()
             time.sleep(0.1)
     assert_archived_once(seaweed, bucket, tmp_path, [rid])
+
+
+def test_retention_keeps_a_recording_the_archive_has_not_confirmed(
+    tmp_path: Path, seaweed: SeaweedServer, bucket: str, aws_env: None
+) -> None:
+    old = record(tmp_path, "old", started=time.time() - 30 * 86400)
+    sweeper = RetentionSweeper(tmp_path, 7, archived_first=True)
+    kept = sweeper.sweep(time.time())
+    assert kept.unarchived == [old] and kept.deleted == []
+    assert (tmp_path / f"{old}.json").exists()
+    assert flush(tmp_path, archive_policy(seaweed, bucket)).ok
+    assert sweeper.sweep(time.time()).deleted == [old]  # the archive has it now
+    assert not marker_path(tmp_path / f"{old}.json").exists()
+    assert f"{WORKSTATION}/{old}.wav" in objects(seaweed, bucket)
