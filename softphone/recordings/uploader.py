@@ -181,13 +181,14 @@ class Uploader:
                 f"{rid} cannot be archived: {exc}; it stays in the spool", cause="local"
             ) from None
         audio_path = meta_path.with_name(metadata.audio.file)
+        retry = entry.attempts > 0 or entry.uploading_since is not None
         entry.uploading_since = time.time()
         self.spool.save(entry)
         head, count = self.audit.head(), len(self.audit.lines())
         sent: dict[str, str] = {}
         for path in (audio_path, meta_path):
             key = f"{self.base}/{rid}{path.suffix}"
-            sent[key] = self._put_once(path, key, rid, head, count)
+            sent[key] = self._put_once(path, key, rid, head, count, retry=retry)
         marker = {
             "at": time.time(),
             "bucket": self.policy.bucket,
@@ -199,8 +200,14 @@ class Uploader:
         self.audit.append(AuditEvent.ARCHIVED, rid, bucket=self.policy.bucket, objects=sent)
         self.spool.remove(rid)
 
-    def _put_once(self, path: Path, key: str, rid: str, head: str, count: int) -> str:
-        """Make sure `key` holds `path`'s bytes; returns their SHA-256 (hex)."""
+    def _put_once(
+        self, path: Path, key: str, rid: str, head: str, count: int, *, retry: bool
+    ) -> str:
+        """Make sure `key` holds `path`'s bytes; returns their SHA-256 (hex).
+
+        A first attempt sends at once (If-None-Match: an object already there is compared,
+        never overwritten); a retry asks first (HEAD) whether the last attempt got through.
+        """
         try:
             digest = file_sha256(path)
         except OSError as exc:
@@ -208,16 +215,8 @@ class Uploader:
                 f"{rid}: cannot read '{path}' ({exc.strerror}); it stays in the spool",
                 cause="local",
             ) from None
-        there = self._remote_sha256(key)
-        if there == digest:
+        if retry and self._already_there(key, digest):
             return digest  # a kill after the upload, before the spool knew: not sent twice
-        if there is not None:
-            raise ArchiveError(
-                f"{key} is already in the archive with other content (SHA-256 {there}, the "
-                f"local file has {digest}): it is not overwritten; find out who wrote it, and "
-                "remove it from the bucket if it is wrong; the recording stays in the spool",
-                cause="conflict",
-            )
         extra: dict[str, Any] = {}
         if self.policy.object_lock_days:
             until = datetime.now(UTC) + timedelta(days=self.policy.object_lock_days)
@@ -225,7 +224,7 @@ class Uploader:
         doing = f"uploading {key}" + (" with object lock" if extra else "")
         try:
             with path.open("rb") as body:
-                self.client.put_object(
+                sent = self.client.put_object(
                     Bucket=self.policy.bucket,
                     Key=key,
                     Body=body,
@@ -237,11 +236,19 @@ class Uploader:
                         "audit-head": head,
                         "audit-entries": str(count),
                     },
+                    IfNoneMatch="*",  # never overwrite: an object there is compared instead
                     **extra,
                 )
+        except ClientError as exc:
+            if _code(exc) not in ("PreconditionFailed", "412"):
+                raise explain(exc, self.policy, doing) from None
+            if self._already_there(key, digest):
+                return digest
+            raise explain(exc, self.policy, doing) from None  # gone again meanwhile: retried
         except Exception as exc:  # noqa: BLE001 - explain() names what it knows, raises the rest
             raise explain(exc, self.policy, doing) from None
-        confirmed = self._remote_sha256(key)
+        checksum = sent.get("ChecksumSHA256")  # what the server computed over what it stored
+        confirmed = _hex(str(checksum)) if checksum else self._remote_sha256(key)
         if confirmed != digest:
             raise ArchiveError(
                 f"the archive holds {key} with another checksum than was sent (SHA-256 "
@@ -251,6 +258,18 @@ class Uploader:
             )
         return digest
 
+    def _already_there(self, key: str, digest: str) -> bool:
+        """Whether `key` holds `digest` already; ArchiveError when it holds something else."""
+        there = self._remote_sha256(key)
+        if there is not None and there != digest:
+            raise ArchiveError(
+                f"{key} is already in the archive with other content (SHA-256 {there}, the "
+                f"local file has {digest}): it is not overwritten; find out who wrote it, and "
+                "remove it from the bucket if it is wrong; the recording stays in the spool",
+                cause="conflict",
+            )
+        return there is not None
+
     def _remote_sha256(self, key: str) -> str | None:
         """The SHA-256 (hex) the archive holds for `key`, or None when it has no such object."""
         try:
@@ -258,14 +277,14 @@ class Uploader:
                 Bucket=self.policy.bucket, Key=key, ChecksumMode="ENABLED"
             )
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound"):
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise explain(exc, self.policy, f"checking {key}") from None
         except Exception as exc:  # noqa: BLE001 - explain() names what it knows, raises the rest
             raise explain(exc, self.policy, f"checking {key}") from None
         checksum = found.get("ChecksumSHA256")
         if checksum:
-            return base64.b64decode(str(checksum).split("-")[0]).hex()
+            return _hex(str(checksum))
         return str(found.get("Metadata", {}).get("sha256") or "") or "unknown"
 
     def ship_audit(self) -> None:
@@ -326,6 +345,15 @@ class Uploader:
         audio.unlink()
         meta_path.unlink()
         marker.unlink()
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _hex(checksum: str) -> str:
+    """A base64 x-amz-checksum-sha256 as hex (a multipart one's "-N" suffix dropped)."""
+    return base64.b64decode(checksum.split("-", maxsplit=1)[0]).hex()
 
 
 def _audio(path: Path) -> str:
