@@ -150,6 +150,20 @@ class AuditLog:
         lines = self._lines()
         return line_hash(lines[-1]) if lines else GENESIS
 
+    def tail(self) -> tuple[str, int]:
+        """The head and the number of entries, from the end of the file only (cheap)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return GENESIS, 0
+        except OSError as exc:
+            raise AuditError(f"cannot read the audit trail '{self.path}': {exc.strerror}") from exc
+        try:
+            last, count, _whole = _last_line(fd)
+        finally:
+            os.close(fd)
+        return (GENESIS if last is None else line_hash(last)), count
+
     def verify(self) -> ChainReport:
         """Check every line against its own hash and the line before it; names the first bad."""
         lines = self._lines()

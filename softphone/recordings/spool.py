@@ -63,15 +63,22 @@ def archived_marker(metadata: Path) -> Path:
     return metadata.with_name(metadata.stem + MARKER_SUFFIX)
 
 
-def write_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Replace `path` with `data` as JSON: temporary file, fsync, rename, fsync of the folder."""
+def write_atomically(path: Path, data: dict[str, Any], *, durable: bool = True) -> None:
+    """Replace `path` with `data` as JSON: temporary file, fsync, rename, fsync of the folder.
+
+    Without `durable` the fsyncs are left out: the file is still whole or absent after a
+    crash, but may be the old version (for notes whose loss only costs a repeated check).
+    """
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, sort_keys=True)
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     os.replace(tmp, path)
+    if not durable:
+        return
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)
@@ -128,10 +135,10 @@ class Spool:
         write_atomically(path, asdict(entry))
         return entry
 
-    def save(self, entry: Pending) -> None:
-        """Write `entry` back (after an attempt)."""
+    def save(self, entry: Pending, *, durable: bool = True) -> None:
+        """Write `entry` back (after an attempt; not `durable` as an attempt starts)."""
         self._ensure()
-        write_atomically(self._path(entry.recording), asdict(entry))
+        write_atomically(self._path(entry.recording), asdict(entry), durable=durable)
 
     def remove(self, recording: str) -> None:
         """Take `recording` out of the spool (the archive confirmed it)."""

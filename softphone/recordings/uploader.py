@@ -107,7 +107,7 @@ class Uploader:
         self.spool.catch_up(self.audit)
         state = self.spool.state()
         entries = self.spool.entries()
-        if not entries and state.shipped_through >= len(self.audit.lines()):
+        if not entries and state.shipped_through >= self.audit.tail()[1]:
             self._prune_local(now, result)
             return result
         if patient and state.retry_at > now:
@@ -183,8 +183,10 @@ class Uploader:
         audio_path = meta_path.with_name(metadata.audio.file)
         retry = entry.attempts > 0 or entry.uploading_since is not None
         entry.uploading_since = time.time()
-        self.spool.save(entry)
-        head, count = self.audit.head(), len(self.audit.lines())
+        # Not fsynced: if a crash loses this note, the next attempt's If-None-Match still
+        # finds what got through.
+        self.spool.save(entry, durable=False)
+        head, count = self.audit.tail()
         sent: dict[str, str] = {}
         for path in (audio_path, meta_path):
             key = f"{self.base}/{rid}{path.suffix}"
@@ -196,7 +198,9 @@ class Uploader:
             "objects": sent,
             "audit_head": head,
         }
-        write_atomically(archived_marker(meta_path), marker)
+        # Not fsynced either: a marker a crash lost means one more upload attempt, which finds
+        # the objects there (the spool entry goes only after the audit entry, fsynced).
+        write_atomically(archived_marker(meta_path), marker, durable=False)
         self.audit.append(AuditEvent.ARCHIVED, rid, bucket=self.policy.bucket, objects=sent)
         self.spool.remove(rid)
 
