@@ -4,7 +4,7 @@ Starts one SeaweedFS (the tests' `SeaweedServer`), gives each of W simulated wor
 recordings directory of its own with N/W small finished recordings made by the real store and
 writer (0.5 s of stereo audio each, 32 kB, audit trail included), then measures, in one run:
 - the reference: a plain boto3 copy of the same files (audio and metadata, one PUT each, the
-  same W threads with a client each) into a bucket of its own, before and after the archive run;
+  same W threads with a client each, made before the clock starts) into a bucket of its own, before and after the archive run;
 - the archive: each workstation's `Uploader.flush()` on a thread of its own (spool, SHA-256
   checked by the server, If-None-Match, marker, audit entry, the trail's segment);
 (the spools are filled first, as the end of each call fills them); then counts what the archive
@@ -71,10 +71,11 @@ def plain_copy(
 ) -> float:
     """The reference: every file PUT once by plain boto3, one thread and client per desk."""
     server.client().create_bucket(Bucket=bucket)
+    clients = [server.client(timeout=60) for _ in desks]  # made before the clock starts
 
     def copy(i: int) -> None:
         name, root, ids = desks[i]
-        client = server.client(timeout=60)
+        client = clients[i]
         for rid in ids:
             for suffix, data in local_files(root, rid).items():
                 client.put_object(Bucket=bucket, Key=f"{name}/{rid}{suffix}", Body=data)
@@ -183,9 +184,13 @@ def _run(args: argparse.Namespace, work: Path, server: SeaweedServer) -> int:
     print(f"  queued them in the spools (as each call's end does) in "
           f"{in_threads(len(desks), queue):.1f} s")  # fmt: skip
 
+    uploaders = [  # made before the clock starts, as the plain copy's clients are
+        Uploader(root, policy, s3_client(policy, timeout_s=60), name) for name, root, _ in desks
+    ]
+
     def upload(i: int) -> None:
-        name, root, _ids = desks[i]
-        result = Uploader(root, policy, s3_client(policy, timeout_s=60), name).flush()
+        name = desks[i][0]
+        result = uploaders[i].flush()
         if not result.ok:
             raise RuntimeError(f"{name}: {result.failed[:1]}")
 
@@ -211,7 +216,7 @@ def _run(args: argparse.Namespace, work: Path, server: SeaweedServer) -> int:
     qa.refresh()
     check_s = time.perf_counter() - check
     print(f"QA archive index from the archived metadata: {built.read} read in {build_s:.1f} s; "
-          f"up to date with nothing new: {check_s * 1000:.0f} ms (one listing)")  # fmt: skip
+          f"up to date with nothing new: {check_s * 1000:.0f} ms (a listing of the bucket)")  # fmt: skip
     for label, found, median, worst in search_figures(work, args.index, args.repeats, policy):
         print(f"search over {args.index} archived, {label}: {found} found, median {median:.1f} ms, "
               f"max {worst:.1f} ms (target <= {SEARCH_TARGET_MS:g} ms: "
