@@ -4,7 +4,8 @@ Starts one SeaweedFS (the tests' `SeaweedServer`), gives each of W simulated wor
 recordings directory of its own with N/W small finished recordings made by the real store and
 writer (0.5 s of stereo audio each, 32 kB, audit trail included), then measures, in one run:
 - the reference: a plain boto3 copy of the same files (audio and metadata, one PUT each, the
-  same W threads with a client each, made before the clock starts) into a bucket of its own, before and after the archive run;
+  same W threads with a client each, made before the clock starts) into a bucket of its own,
+  before and after the archive run;
 - the archive: each workstation's `Uploader.flush()` on a thread of its own (spool, SHA-256
   checked by the server, If-None-Match, marker, audit entry, the trail's segment);
 (the spools are filled first, as the end of each call fills them); then counts what the archive
@@ -216,7 +217,7 @@ def _run(args: argparse.Namespace, work: Path, server: SeaweedServer) -> int:
     qa.refresh()
     check_s = time.perf_counter() - check
     print(f"QA archive index from the archived metadata: {built.read} read in {build_s:.1f} s; "
-          f"up to date with nothing new: {check_s * 1000:.0f} ms (a listing of the bucket)")  # fmt: skip
+          f"up to date with nothing new: {check_s * 1000:.0f} ms (listing the bucket)")  # fmt: skip
     for label, found, median, worst in search_figures(work, args.index, args.repeats, policy):
         print(f"search over {args.index} archived, {label}: {found} found, median {median:.1f} ms, "
               f"max {worst:.1f} ms (target <= {SEARCH_TARGET_MS:g} ms: "
