@@ -150,6 +150,24 @@ class AuditLog:
         lines = self._lines()
         return line_hash(lines[-1]) if lines else GENESIS
 
+    def read_from(self, offset: int) -> tuple[list[bytes], int] | None:
+        """The whole lines after byte `offset`, and the offset after them (a line still being
+        written is left for later); None when the file is shorter than `offset`: cut or rewritten.
+        """
+        try:
+            with self.path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size < offset:
+                    return None
+                handle.seek(offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return None if offset else ([], 0)
+        except OSError as exc:
+            raise AuditError(f"cannot read the audit trail '{self.path}': {exc.strerror}") from exc
+        whole = data[: data.rfind(b"\n") + 1]
+        return whole.splitlines(), offset + len(whole)
+
     def tail(self) -> tuple[str, int]:
         """The head and the number of entries, from the end of the file only (cheap)."""
         try:

@@ -49,7 +49,9 @@ class SpoolState:
     """How far the audit trail has been read and shipped (line counts, 1-based seq)."""
 
     queued_through: int = 0  # the last audit line whose finished recordings are in the spool
+    queued_offset: int = 0  # the byte after it: each catch-up reads only what came since
     shipped_through: int = 0  # the last audit line uploaded to the archive
+    shipped_offset: int = 0  # the byte after it
     shipped_head: str | None = None  # its hash, as the archive has it
     last_error: str | None = None  # why the last flush stopped short (None: it did not)
     last_cause: str | None = None  # its kind: unreachable, credentials, full, bucket...
@@ -191,15 +193,22 @@ class Spool:
         is queued already.
         """
         state = self.state()
-        added, last = 0, state.queued_through
-        for entry in audit.entries():
-            if entry.line <= state.queued_through:
-                continue
-            if entry.event in _FINISHED:
-                self.add(entry.recording)
+        found = audit.read_from(state.queued_offset)
+        if found is None:  # the trail is shorter than it was: read it all again (idempotent)
+            state.queued_through = state.queued_offset = 0
+            found = audit.read_from(0) or ([], 0)
+        lines, offset = found
+        added = 0
+        for raw in lines:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue  # `audit verify` names a damaged line; it queues nothing
+            if isinstance(data, dict) and data.get("event") in _FINISHED:
+                self.add(str(data.get("recording", "")))
                 added += 1
-            last = entry.line
-        if last != state.queued_through:
-            state.queued_through = last
+        if lines:
+            state.queued_through += len(lines)
+            state.queued_offset = offset
             self.save_state(state)
         return added

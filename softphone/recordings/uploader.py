@@ -294,11 +294,15 @@ class Uploader:
     def ship_audit(self) -> None:
         """Upload the audit trail's lines since the last upload, ending at its current head."""
         state = self.spool.state()
-        lines = self.audit.lines()
-        if len(lines) <= state.shipped_through:
+        found = self.audit.read_from(state.shipped_offset)
+        if found is None:  # shorter than what was shipped: ship it whole again, the archive
+            state.shipped_through = state.shipped_offset = 0  # keeps both (anchor.py compares)
+            found = self.audit.read_from(0) or ([], 0)
+        lines, offset = found
+        if not lines:
             return
-        first, last = state.shipped_through + 1, len(lines)
-        body = b"".join(line + b"\n" for line in lines[first - 1 : last])
+        first, last = state.shipped_through + 1, state.shipped_through + len(lines)
+        body = b"".join(line + b"\n" for line in lines)
         key = f"{self.base}/{AUDIT_FOLDER}/{first:012d}-{last:012d}.jsonl"
         head = hashlib.sha256(lines[-1]).hexdigest()
         try:
@@ -312,7 +316,7 @@ class Uploader:
             )
         except Exception as exc:  # noqa: BLE001 - explain() names what it knows, raises the rest
             raise explain(exc, self.policy, f"uploading the audit trail to {key}") from None
-        state.shipped_through, state.shipped_head = last, head
+        state.shipped_through, state.shipped_head, state.shipped_offset = last, head, offset
         self.spool.save_state(state)
 
     def _prune_local(self, now: float, result: FlushResult) -> None:
