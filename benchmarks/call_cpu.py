@@ -117,14 +117,23 @@ class Sampler:
 
     def threads_between(self, name: str, start: float, end: float) -> dict[str, float]:
         """CPU seconds per thread name of the root process between the samples nearest to two
-        wall times (threads of the same name summed; the main thread is called "main")."""
+        wall times (threads of the same name summed; the main thread is called "main").
+
+        A thread born in between counts from zero; one that ended in between (the bridge clock
+        stops after a call) keeps what its last sample saw.
+        """
         points = self.threads.get(name, [])
         if len(points) < 2:
             return {}
-        first = min(points, key=lambda p: abs(p[0] - start))[1]
-        last = min(points, key=lambda p: abs(p[0] - end))[1]
+        first_at = min(points, key=lambda p: abs(p[0] - start))[0]
+        last_at = min(points, key=lambda p: abs(p[0] - end))[0]
+        first = next(cpu for at, cpu in points if at == first_at)
+        seen: dict[str, float] = {}
+        for at, sample in points:
+            if first_at <= at <= last_at:
+                seen.update(sample)
         used: dict[str, float] = {}
-        for key, cpu in last.items():
+        for key, cpu in seen.items():
             label = key.split("/", 1)[0]
             used[label] = used.get(label, 0.0) + cpu - first.get(key, 0.0)
         return used

@@ -6,6 +6,7 @@ import argparse
 import ctypes
 import functools
 import hashlib
+import json
 import os
 import shutil
 import statistics
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyrage
 import soundfile as sf
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pyrage import x25519
 from PySide6.QtWidgets import QApplication
 
@@ -29,12 +31,13 @@ from softphone.config.agekeys import parse_recipients
 from softphone.recordings import sealed
 from softphone.recordings.audiofile import open_audio
 from softphone.recordings.index import LibraryIndex
+from softphone.recordings.sealedcrypto import ChunkSealer
 from softphone.recordings.writer import FinishedAudio, convert_partial, seal_partial
 from softphone.vocabulary.frames import RATE
 from ui.qawaveform import Waveform, peaks
 
 HOUR_S = 3600
-CHUNK_FRAMES = RATE // 2  # the writer seals one age chunk per 0.5 s sync
+CHUNK_FRAMES = RATE // 2  # the writer seals one chunk per 0.5 s sync
 WIDTHS = (1280, 1920)  # the QA window's default width, and a full-HD screen's
 HEIGHT = 300
 DRAW_TARGET_MS, SEARCH_TARGET_MS, OPEN_TARGET_S = 300.0, 50.0, 1.0
@@ -82,22 +85,38 @@ def write_plain(samples: npt.NDArray[np.int16], folder: Path) -> FinishedAudio:
 
 
 def write_sealed(samples: npt.NDArray[np.int16], folder: Path, recipient: str) -> FinishedAudio:
-    """The sealed file as the writer makes it: an age chunk per 0.5 s, the trailer, sealed."""
-    recipients = parse_recipients([recipient])
+    """The sealed file as the writer makes it: the file key, a chunk per 0.5 s, the trailer."""
+    sealer = ChunkSealer(parse_recipients([recipient]))
     partial = folder / "sealed.partial.sealed"
     pcm = samples.astype("<i2").tobytes()
-    digest = hashlib.sha256()
     step = CHUNK_FRAMES * sealed.BYTES_PER_FRAME
     with partial.open("wb") as handle:
-        handle.write(sealed.MAGIC)
+        handle.write(sealer.header)
+        for offset in range(0, len(pcm), step):
+            handle.write(sealer.audio(pcm[offset : offset + step]))
+        handle.write(sealer.trailer(len(samples), hashlib.sha256(pcm).hexdigest()))
+    return seal_partial(partial, folder / "sealed.sealed")
+
+
+def write_sealed_v1(samples: npt.NDArray[np.int16], folder: Path, recipient: str) -> FinishedAudio:
+    """Reference: the same audio as `softphone.sealed/1` (before 2): an age file per chunk."""
+    recipients = parse_recipients([recipient])
+    partial = folder / "v1.partial.sealed"
+    pcm = samples.astype("<i2").tobytes()
+    step = CHUNK_FRAMES * sealed.BYTES_PER_FRAME
+
+    def chunk(kind: bytes, frames: int, plain: bytes) -> bytes:
+        body = cast(bytes, pyrage.encrypt(plain, recipients))
+        return sealed.FRAME.pack(kind, frames, len(body)) + body
+
+    with partial.open("wb") as handle:
+        handle.write(sealed.MAGIC_V1)
         for offset in range(0, len(pcm), step):
             piece = pcm[offset : offset + step]
-            handle.write(
-                sealed.chunk(sealed.AUDIO, len(piece) // sealed.BYTES_PER_FRAME, piece, recipients)
-            )
-            digest.update(piece)
-        handle.write(sealed.trailer(len(samples), digest.hexdigest(), recipients))
-    return seal_partial(partial, folder / "sealed.sealed")
+            handle.write(chunk(sealed.AUDIO, len(piece) // sealed.BYTES_PER_FRAME, piece))
+        facts = {"frames": len(samples), "pcm_sha256": hashlib.sha256(pcm).hexdigest()}
+        handle.write(chunk(sealed.TRAILER, 0, json.dumps(facts, sort_keys=True).encode()))
+    return seal_partial(partial, folder / "v1.sealed")
 
 
 def waveform(samples: npt.NDArray[np.int16], wav: Path, repeats: int) -> None:
@@ -171,8 +190,9 @@ def search(count: int, repeats: int, work: Path) -> None:
         )
 
 
-def opening(plain: FinishedAudio, locked: FinishedAudio, identity: Any) -> None:
-    """Item 3: open_audio of the sealed hour, beside the plain WAV and raw pyrage.decrypt."""
+def opening(plain: FinishedAudio, locked: FinishedAudio, old: FinishedAudio, identity: Any) -> None:
+    """Item 3: open_audio of the sealed hour, beside the plain WAV, the same hour sealed as
+    version 1, and its parts (reading, SHA-256, unwrapping the file key, AES-GCM)."""
     print("\n== 3. opening the one-hour recording (open_audio: read, SHA-256, decrypt in memory)")
     print("   (the files were just written: they are read from the page cache)")
     secret = str(identity)
@@ -180,25 +200,40 @@ def opening(plain: FinishedAudio, locked: FinishedAudio, identity: Any) -> None:
     opened = runs(lambda: open_audio(locked.path, [locked.sha256], keys=keys), OPENS)
     median_s = statistics.median(opened)
     print(
-        f"   sealed, with the QA identity: median {median_s:.2f} s (all "
+        f"   sealed ({sealed.CONTAINER}), with the QA identity: median {median_s:.2f} s (all "
         f"{', '.join(f'{t:.2f}' for t in opened)})  {verdict(median_s, OPEN_TARGET_S, 's')}"
     )
     audio = open_audio(locked.path, [locked.sha256], keys=keys)
     to_samples = runs(audio.samples, OPENS)
     print(f"      then .samples() as the QA view takes them: {ms(to_samples)}")
+    del audio
     plain_runs = runs(lambda: open_audio(plain.path, [plain.sha256]), OPENS)
     print(f"   reference, the plain WAV opened the same way: {ms(plain_runs)}")
+    v1 = runs(lambda: open_audio(old.path, [old.sha256], keys=keys), OPENS)
+    print(
+        f"   reference, the same hour sealed as softphone.sealed/1, opened the same way: {ms(v1)}"
+    )
     data = locked.path.read_bytes()
-    chunks = sealed.layout(data).chunks
-    print(f"   ({len(chunks)} age chunks, {len(data) / 1e6:.0f} MB)")
+    found = sealed.layout(data)
+    _kind, _frames, offset, size = found.chunks[0]
+    print(f"   ({len(found.chunks)} chunks with the file key's, {len(data) / 1e6:.0f} MB)")
+    wrapped = data[offset : offset + size]
+    unwrap = runs(lambda: pyrage.decrypt(wrapped, [identity]), OPENS)
+    print(f"   part, unwrapping the file key (pyrage, once): {ms(unwrap)}")
+    aead = AESGCM(pyrage.decrypt(wrapped, [identity]))
+    view = memoryview(data)
 
     def raw() -> None:
-        for _kind, _frames, offset, size in chunks:
-            pyrage.decrypt(data[offset : offset + size], [identity])
+        for index, (kind, frames, at, length) in enumerate(found.chunks[1:]):
+            aad = sealed.CONTAINER.encode() + kind + index.to_bytes(8, "big")
+            aead.decrypt(bytes(4) + index.to_bytes(8, "big"), view[at : at + length],
+                         aad + frames.to_bytes(4, "big"))  # fmt: skip
 
-    print(f"   reference, raw pyrage.decrypt of the same chunks: {ms(runs(raw, OPENS))}")
+    print(f"   part, AES-256-GCM decrypting every chunk (allocating): {ms(runs(raw, OPENS))}")
     digest = runs(lambda: hashlib.sha256(data), OPENS)
-    print(f"   reference, SHA-256 of the file's bytes: {ms(digest)}")
+    print(f"   part, SHA-256 of the file's bytes (and about as long, of the PCM): {ms(digest)}")
+    reading = runs(locked.path.read_bytes, OPENS)
+    print(f"   part, Path.read_bytes of the file: {ms(reading)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,16 +251,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         samples = one_hour()
         plain = write_plain(samples, work)
         locked = write_sealed(samples, work, str(identity.to_public()))
+        old = write_sealed_v1(samples, work, str(identity.to_public()))
         made_s = time.perf_counter() - started
         size_mb = plain.path.stat().st_size / 1e6
         print(
             f"made a one-hour stereo 16 kHz s16 recording, plain ({size_mb:.0f} MB) and sealed "
-            f"with a throwaway age key, in {made_s:.1f} s"
+            f"(versions 2 and 1) with a throwaway age key, in {made_s:.1f} s"
         )
         waveform(samples, plain.path, args.repeats)
         del samples
         search(args.recordings, args.repeats, work)
-        opening(plain, locked, identity)
+        opening(plain, locked, old, identity)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()

@@ -213,7 +213,7 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
             phone.config, phone.setup, phone.audio, max_calls=phone.max_calls, screen=screen
         ) as softphone,
     ):
-        bridge = DeskBridge(softphone.desk, softphone.turn)
+        bridge = DeskBridge(softphone.desk, softphone.turn, wake=softphone.wake_sockets())
         window = MainWindow(
             bridge,
             to_uri=number_rule(account, softphone.dial_uri),
@@ -285,15 +285,11 @@ def _review(phone: WindowPhone) -> Callable[[], None] | None:
 
 
 def _ringer(settings: Settings | None, audio: Audio) -> Ringer | None:
-    """The ringer on the preferred ringer device; a missing sound system rings nowhere, said."""
+    """The ringer on the preferred ringer device; PortAudio is loaded at the first ring (a
+    missing sound system is said then, as the ringer device being unavailable)."""
     if settings is None:
         return None
-    try:
-        pa = portaudio()
-    except DeviceError as exc:
-        log.warning("incoming calls will not ring: %s", exc)
-        return None
-    return Ringer(pa, settings.audio.ringer_device or None, events=audio.devices)
+    return Ringer(portaudio, settings.audio.ringer_device or None, events=audio.devices)
 
 
 def _settings_access(phone: WindowPhone, translations: Translations) -> SettingsAccess | None:

@@ -72,6 +72,7 @@ class CallReport:
     ended_at: float | None = None
     status_code: int = 0
     reason: str = ""
+    end_reason: str | None = None  # why the call ended, in words
     holds: list[list[float]] = field(default_factory=list)
     remote_holds: list[list[float]] = field(default_factory=list)
     pauses: list[dict[str, Any]] = field(default_factory=list)
@@ -79,6 +80,7 @@ class CallReport:
     dtmf_received: list[dict[str, Any]] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
+    strangers_refused: int = 0  # calls refused 403: not from the registrar, proxy or trusted hosts
     recording_problems: list[str] = field(default_factory=list)
     recording: str | None = None
     metadata: str | None = None
@@ -300,9 +302,12 @@ class ScriptedCall:
                     "local_uri": event.local_uri,
                     "status_code": event.status_code,
                     "reason": event.reason,
+                    "source": event.source,
                     "at": time.time(),
                 }
             )
+            if event.status_code == 403:
+                self.report.strangers_refused += 1
         elif isinstance(event, DigitReceived) and event.call_id == self._call:
             self.report.dtmf_received.append(
                 {"digit": event.digit, "method": event.method.value, "at": time.time()}
@@ -352,6 +357,7 @@ class ScriptedCall:
         if call.call_id != self._call:
             return
         self.report.status_code, self.report.reason = event.status_code, event.reason
+        self.report.end_reason = event.end_reason
         self.report.call_id = call.sip_call_id or self.report.call_id
         if self.report.direction == "inbound" and call.answered_at is None:
             self.report.missed.append(

@@ -26,6 +26,8 @@ def call_text(report: dict[str, Any]) -> list[str]:
     else:
         length = f", ended after {ended - answered:.1f} s" if ended else ""
         lines.append(f"  answered {_clock(answered)}{length}")
+        if report.get("end_reason"):
+            lines.append(f"  ended: {report['end_reason']}")
     holds = report.get("holds") or []
     if holds:
         shown = ", ".join(
@@ -69,6 +71,9 @@ def call_text(report: dict[str, Any]) -> list[str]:
     elif answered is not None:
         lines.append("  not recorded (standard error says why)")
     lines.extend(_transfer_lines(report))
+    strangers = report.get("strangers_refused") or 0
+    if strangers:
+        lines.append(f"  {_times(strangers, 'refused a call from an unknown host')} (SIP 403)")
     for refused in report.get("refused") or []:
         lines.append(
             f"  refused a call from {refused['remote_uri']} with SIP {refused['status_code']}: "

@@ -27,11 +27,12 @@ from softphone.app.accountsession import (
     password_for,
     plan_account,
 )
+from softphone.app.admission import admission
 from softphone.calls.desk import Desk, Listener, Screen
 from softphone.calls.session import SessionSetup
 from softphone.calls.setup import prepare_setup
 from softphone.config.resolve import Settings
-from softphone.config.schema import AccountPolicy, SecurityPolicy
+from softphone.config.schema import RTP_TIMEOUT_S, AccountPolicy, SecurityPolicy
 from softphone.media.deviceevents import DeviceEvents
 from softphone.media.sinks import NullSink, WavFileSink
 from softphone.media.sources import open_source, parse_source_spec
@@ -43,8 +44,12 @@ from softphone.vocabulary.frames import FrameSink, FrameSource
 log = logging.getLogger("softphone.app")
 
 POLL_MS = 20
-"""How long one loop turn may wait in pjsua2 for network events; events end the wait at once,
-so this only bounds how often the desk's timers are looked at (and each wake-up costs CPU)."""
+"""How long one loop turn may wait in pjsua2 for network events while a call is live; events
+end the wait at once, so this only bounds how often the desk's timers are looked at."""
+
+IDLE_POLL_MS = 500
+"""The same wait with no call: SIP requests still end it at once, and an idle phone wakes
+only to look at its timers (registration refreshes, retention), twice a second."""
 
 SHUTDOWN_GRACE_S = 5.0
 """How long the end waits for hung-up calls to be confirmed, so that their recordings finish."""
@@ -64,6 +69,7 @@ class PhoneConfig:
     answering: bool = False  # the phone takes calls (TLS without a registrar needs `cert`)
     register_timeout: float | None = 10.0  # None: do not wait for the first registration
     allow_incoming_transfers: bool = False  # the policy's calls.allow_incoming_transfer
+    rtp_timeout_s: float = RTP_TIMEOUT_S  # the policy's media.rtp_timeout_s (0: never)
 
 
 @dataclass
@@ -116,6 +122,11 @@ class Softphone:
         """The port the SIP transport listens on."""
         return self.stack.engine.bound_port
 
+    def wake_sockets(self) -> tuple[int, ...]:
+        """Descriptors that become readable when a SIP request arrives: a loop sleeping while
+        idle should turn when one does (see `SipEngine.listening_sockets`)."""
+        return self.stack.engine.listening_sockets()
+
     def dial_uri(self, uri: str) -> str:
         """`uri` as the account dials it (over its transport unless the URI says otherwise)."""
         return self.stack.phone.dial_uri(uri)
@@ -124,12 +135,18 @@ class Softphone:
         """Receive the desk's events."""
         self.desk.subscribe(listener)
 
-    def turn(self, wait_ms: int = POLL_MS) -> None:
+    def turn(self, wait_ms: int | None = None) -> None:
         """One loop turn: network and device events (each passed to the desk), the desk's timers.
 
-        Recordings past retention are swept at most once a minute (a few directory reads when
-        nothing is due).
+        Without `wait_ms`, waits for network events up to POLL_MS during a call, IDLE_POLL_MS
+        without one, and never past the engine's next timer. Recordings past retention are
+        swept at most once a minute (a few directory reads when nothing is due).
         """
+        if wait_ms is None:
+            wait_ms = POLL_MS if self.desk.busy else IDLE_POLL_MS
+            due = self.stack.engine.next_timer_in()
+            if due is not None:
+                wait_ms = min(wait_ms, int(due * 1000))
         self.stack.engine.poll(wait_ms)
         for event in self._devices.drain():
             self.desk.device_changed(event)
@@ -174,6 +191,7 @@ def open_stack(config: PhoneConfig) -> Iterator[Stack]:
         if plan is not None and registrar and config.register_timeout is not None:
             await_registration(engine, plan, config.register_timeout)
         phone.allow_incoming_transfers(config.allow_incoming_transfers)
+        phone.watch_rtp(config.rtp_timeout_s)
         yield Stack(engine, phone, plan)
     except BaseException as exc:
         # Frames of a failed operation hold pjsua2 objects; none may outlive libDestroy.
@@ -197,6 +215,7 @@ def open_softphone(
     On the way out every call still on the desk is hung up (its recording finished), then the
     engine stops, then `audio` is closed (also when the phone could not be built).
     """
+    screen = admission(config.account, config.security, screen)  # strangers get 403
     try:
         with open_stack(config) as stack:
             mic = stack.phone.create_port("mic", source=audio.mic)

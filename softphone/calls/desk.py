@@ -20,12 +20,18 @@ import contextlib
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from softphone.calls.pause import PauseError
 from softphone.calls.phoneapi import EventLoop, PhoneApi, PortHandle
-from softphone.calls.session import CallSession, SessionSetup, start_session
+from softphone.calls.session import (
+    SESSION_TIMER_EXPIRED,
+    CallSession,
+    SessionSetup,
+    start_session,
+)
 from softphone.calls.snapshot import (
     CallChanged,
     CallEnded,
@@ -97,6 +103,7 @@ class Desk:
         self._engine, self._phone, self._setup, self._audio = engine, phone, setup, audio
         self.max_calls = max_calls
         self._screen = screen
+        self.refusals: Counter[int] = Counter()  # calls refused before they rang, by SIP status
         self._calls: dict[int, _Call] = {}
         self._listeners: list[Listener] = []
         self._focus: int | None = None  # the call the agent last dialled, answered or resumed
@@ -107,6 +114,11 @@ class Desk:
     def subscribe(self, listener: Listener) -> None:
         """Receive every desk event from now on, on the main thread."""
         self._listeners.append(listener)
+
+    @property
+    def busy(self) -> bool:
+        """Whether any call is live: then the loop must turn often (media, timers, progress)."""
+        return bool(self._calls)
 
     def calls(self) -> tuple[CallSnapshot, ...]:
         """Every live call, oldest first."""
@@ -153,7 +165,8 @@ class Desk:
 
     def hang_up(self, call_id: int) -> None:
         """End a call in any state; it leaves the desk when its end is confirmed."""
-        self._get(call_id)
+        call = self._get(call_id)
+        call.session.note_end("the agent hung up")
         self._sip(call_id, "hang up", lambda: self._phone.hangup(call_id))
 
     def hold(self, call_id: int) -> None:
@@ -301,6 +314,8 @@ class Desk:
         self._transfers.handle(event)  # after the session: it finds the call's facts updated
         if isinstance(event, ev.DtmfReceived):
             self._emit(DigitReceived(event.call_id, event.digit, event.method))
+        elif isinstance(event, ev.PeerLost):
+            self._emit(ProblemRaised(event.call_id, f"the call was ended: {event.reason}"))
         elif isinstance(event, ev.ReinviteAnswered) and event.refused:
             self._emit(ReinviteRefused(event.call_id, event.kind, event.status_code, event.reason))
         if isinstance(event, ev.CallStateChanged):
@@ -321,7 +336,8 @@ class Desk:
 
     def end_all(self) -> None:
         """Hang up every live call (shutdown); each leaves the desk as its end is confirmed."""
-        for call_id in list(self._calls):
+        for call_id, call in list(self._calls.items()):
+            call.session.note_end("the softphone was shut down")
             try:
                 self._phone.hangup(call_id)
             except SipError as exc:
@@ -346,13 +362,15 @@ class Desk:
             except SipError as exc:
                 log.warning("cannot refuse call %d: %s", event.call_id, exc)
             log.warning(
-                "refused a call from %s to %s with SIP %d: %s",
+                "refused a call from %s (%s) to %s with SIP %d: %s",
                 event.remote_uri,
+                event.source or "?",
                 event.local_uri,
                 code,
                 why,
             )
-            self._emit(CallRefused(event.remote_uri, event.local_uri, code, why))
+            self.refusals[code] += 1
+            self._emit(CallRefused(event.remote_uri, event.local_uri, code, why, event.source))
             return
         try:
             self._phone.ringing(event.call_id)
@@ -412,6 +430,8 @@ class Desk:
         self._calls.pop(session.call_id, None)
         snapshot = self._snapshot(call)
         self._say_problems(call, snapshot)
+        if outcome.end_reason == SESSION_TIMER_EXPIRED:
+            self._emit(ProblemRaised(session.call_id, f"the call was ended: {outcome.end_reason}"))
         self._emit(
             CallEnded(
                 snapshot,
@@ -421,6 +441,7 @@ class Desk:
                 outcome.disclosure,
                 tuple(dict(vars(span)) for span in outcome.pauses),
                 tuple(attempt.as_json() for attempt in outcome.transfers),
+                outcome.end_reason,
             )
         )
         for other in list(self._calls.values()):

@@ -30,6 +30,7 @@ from softphone.vocabulary.events import (
     DisclosureFinished,
     Event,
     MediaChanged,
+    PeerLost,
     RecorderFailed,
     ReinviteAnswered,
     ReinviteKind,
@@ -40,6 +41,23 @@ from softphone.vocabulary.frames import FRAME_SAMPLES, RATE
 log = logging.getLogger("softphone.calls")
 
 NO_MEDIA_TIMEOUT_S = 5.0
+SESSION_TIMER_EXPIRED = "the session timer expired: the customer's side did not refresh the session"
+
+
+def ended_by_sip(status_code: int, reason: str, *, answered: bool = True) -> str:
+    """Why a call ended, from the last SIP status of its dialog (when nothing else said).
+
+    pjsip ends an answered call itself when a request in it times out or the peer no longer
+    knows the dialog (RFC 3261 12.2.1.2: 408, 481), and when a session timer expires (408).
+    """
+    status = f"SIP {status_code} {reason}".rstrip()
+    if status_code == 408 and "session refresh" in reason.lower():
+        return SESSION_TIMER_EXPIRED  # pjsip's RFC 4028 timer hung up (sip_timer.c)
+    if answered and status_code == 408:
+        return f"the customer's side stopped answering SIP requests ({status})"
+    if answered and status_code == 481:
+        return f"the customer's side no longer knows the call ({status})"
+    return f"the call ended: {status}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,7 @@ class SessionOutcome:
     problems: list[str] = field(default_factory=list)
     pauses: list[PauseSpan] = field(default_factory=list)
     transfers: list[TransferAttempt] = field(default_factory=list)
+    end_reason: str | None = None  # why the call ended, once it did (or is being ended)
 
 
 class CallSession:
@@ -225,6 +244,11 @@ class CallSession:
             else:
                 self.phone.connect_ports(self.mic, self._agent_tap)
 
+    def note_end(self, reason: str) -> None:
+        """Say why the call is ending (the agent hung up, the peer is gone); the first wins."""
+        if self.outcome.end_reason is None:
+            self.outcome.end_reason = reason
+
     # --- engine events ---------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
@@ -254,6 +278,9 @@ class CallSession:
                 self._resume_unanswered = False
             if event.refused:
                 self._on_refused(event)
+        elif isinstance(event, PeerLost):
+            self.note_end(event.reason)
+            log.warning("call %d: the customer's side is gone (%s)", self.call_id, event.reason)
         elif isinstance(event, RecorderFailed):
             self.outcome.problems.append(f"recording stopped: {event.reason}")
             self.gate.update(GateReason.WRITER_FAILED, writer_ok=False)
@@ -319,6 +346,8 @@ class CallSession:
             self._start_disclosure()  # cuts the microphone for the disclosure first
             self.phone.cut_mic(self.call_id, "unanswered", False)
         elif event.state is CallState.DISCONNECTED:
+            answered = self.answered_at is not None
+            self.note_end(ended_by_sip(event.status_code, event.reason, answered=answered))
             self.end()
 
     # --- disclosure ------------------------------------------------------------------------
@@ -503,6 +532,7 @@ class CallSession:
             self.phone.release_port(port)
         if self.writer is not None and self.evidence is not None:
             self.evidence.metadata.transfers = [t.as_json() for t in self.outcome.transfers]
+            self.evidence.metadata.call.end_reason = self.outcome.end_reason
             self.evidence.finish(self.writer, self._gate_log(), self.outcome.problems)
         return self.outcome
 

@@ -89,6 +89,7 @@ class CallEnded(DeskEvent):
     disclosure: dict[str, object] | None  # the disclosure's evidence, as the metadata has it
     pauses: tuple[dict[str, object], ...]  # the privacy pauses: from, until, reason, by
     transfers: tuple[dict[str, object], ...]  # every transfer attempt of the call and its outcome
+    end_reason: str | None = None  # why it ended, in words ("no RTP for 30 s", "the agent hung up")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class CallRefused(DeskEvent):
     local_uri: str
     status_code: int
     reason: str
+    source: str = ""  # where the INVITE came from ("host:port")
 
 
 @dataclass(frozen=True)

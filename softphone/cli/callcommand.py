@@ -132,6 +132,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         key=absolute(args.tls_key),
         answering=answering,
         allow_incoming_transfers=settings.policy.calls.allow_incoming_transfer,
+        rtp_timeout_s=settings.policy.media.rtp_timeout_s,
     )
     screen = calls_for(account.user if account else None)
     codes: list[int] = []

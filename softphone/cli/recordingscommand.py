@@ -2,7 +2,8 @@
 
 Each takes `--recordings DIR` (default: the policy's recording.directory) and `--json`, and
 exits 1 on any problem it reports (2 for bad input). `list` searches the library index; the
-others read the files and the audit trail themselves.
+others read the files and the audit trail themselves. Each recovers interrupted recordings
+first (`app/recovery.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.app.archiving import NO_ARCHIVE
+from softphone.app.recovery import recover_for_readers
 from softphone.cli import playcommand
 from softphone.cli.cliout import print_json, say
 from softphone.config.schema import ArchivePolicy
@@ -130,6 +132,7 @@ def run(
     if not root.is_dir():
         say(f"the recordings directory '{root}' does not exist; give --recordings DIR")
         return exitcodes.BAD_INPUT
+    recover_for_readers(root)  # an interrupted call is read with its real length, at once
     action: Callable[[argparse.Namespace, Path], int] = {
         "list": _list,
         "show": _show,

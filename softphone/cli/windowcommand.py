@@ -17,6 +17,7 @@ from pathlib import Path
 
 from softphone.app.accountsession import RegistrationFailedError, choose_account
 from softphone.app.peerproc import PeerError
+from softphone.app.recovery import recover_for_readers
 from softphone.app.root import PhoneConfig, open_audio, recording_setup
 from softphone.cli.callcommand import recordings_dir
 from softphone.cli.cliout import resolve_path, say
@@ -136,6 +137,7 @@ def _window(args: argparse.Namespace, settings: Settings) -> int:
         answering=True,
         register_timeout=None,  # the window shows the registration as it comes
         allow_incoming_transfers=settings.policy.calls.allow_incoming_transfer,
+        rtp_timeout_s=settings.policy.media.rtp_timeout_s,
     )
     audio = open_audio(args.mic, args.speaker, settings)
     phone = WindowPhone(
@@ -201,6 +203,7 @@ def run_qa(args: argparse.Namespace, settings_for: SettingsFor) -> int:
     if not root.is_dir():
         say(f"the recordings directory '{root}' does not exist; give --recordings DIR")
         return exitcodes.BAD_INPUT
+    recover_for_readers(root)  # before the library is first listed
     setup = QaSetup(
         root,
         LibraryIndex(root),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import ipaddress
 import json
 import re
 from abc import ABC, abstractmethod
@@ -266,6 +267,43 @@ class Logins(ValueType[tuple[str, ...]]):
 
 
 LOGIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?")
+
+
+class HostsOrNetworks(ValueType[tuple[str, ...]]):
+    """An array of host names, IP addresses or CIDR networks (security.trusted_hosts)."""
+
+    expected = 'an array of hosts or networks such as ["pbx.example.com", "10.1.0.0/16"]'
+
+    def check(self, value: object) -> tuple[str, ...]:
+        """The entries, in order, without repeats; InvalidValueError naming the first bad one."""
+        if not isinstance(value, list):
+            raise self.fail(value)
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                raise InvalidValueError(f"expected {self.expected}, got {show(item)} in it")
+            if not _host_or_network(item):
+                raise InvalidValueError(
+                    f"expected {self.expected}, got {show(item)} in it: not a host name, an IP "
+                    "address or a network (a CIDR network needs a prefix length that fits its "
+                    "address, such as /8 to /32 for IPv4)"
+                )
+        return tuple(dict.fromkeys(value))
+
+    def to_toml(self, value: tuple[str, ...]) -> str:
+        """The entries as a TOML array."""
+        return "[" + ", ".join(toml_string(v) for v in value) + "]"
+
+
+def _host_or_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        pass
+    else:
+        return True
+    if "/" in text or text.replace(".", "").isdigit():
+        return False  # a network or an address that does not parse is not a host name
+    return HOST.pattern is not None and HOST.pattern.fullmatch(text) is not None
 
 
 def did_you_mean(name: str, candidates: Sequence[str]) -> str:

@@ -27,6 +27,7 @@ from softphone.config.policy_sections import (
     read_accounts,
     read_calls,
     read_disclosure,
+    read_media,
     read_qa,
     read_recording,
     read_security,
@@ -66,6 +67,7 @@ def load_policy(
     recording, directory_set = read_recording(root, default_recordings or default_recordings_dir())
     security = read_security(root)
     calls = read_calls(root)
+    media = read_media(root)
     qa = read_qa(root)
     archive = read_archive(root)
     preferences = _read_admin_preferences(root, accounts)
@@ -91,6 +93,7 @@ def load_policy(
         recording=recording,
         security=security,
         calls=calls,
+        media=media,
         qa=qa,
         archive=archive,
         preferences=MappingProxyType(preferences),

@@ -18,6 +18,7 @@ from softphone.config.checks import (
     AbsolutePath,
     Choice,
     Flag,
+    HostsOrNetworks,
     Integer,
     InvalidValueError,
     Logins,
@@ -38,6 +39,7 @@ from softphone.config.schema import (
     CallsPolicy,
     DisclosureLanguage,
     DisclosurePolicy,
+    MediaPolicy,
     QaPolicy,
     RecordingPolicy,
     SecurityPolicy,
@@ -46,6 +48,7 @@ from softphone.config.schema import (
 )
 
 RETENTION_DAYS = Integer(1, 36500, " of days")
+RTP_TIMEOUT = Integer(0, 3600, " of seconds (0: never)")
 
 SDES_IN_CLEAR = (
     "SRTP keys are exchanged in the SDP (SDES), which travels in clear text over {transport}, "
@@ -259,6 +262,7 @@ def read_security(root: TableReader) -> SecurityPolicy:
     verify = t.value("tls_verify_server", Flag())
     ca_file = t.value("ca_file", AbsolutePath())
     acknowledged = t.value("acknowledge_unverified_tls", Flag())
+    trusted = t.value("trusted_hosts", HostsOrNetworks())
     t.report_unknown(
         {
             "tls_min_version": f"is fixed at TLS {TLS_MIN_VERSION} or newer and cannot be "
@@ -290,7 +294,18 @@ def read_security(root: TableReader) -> SecurityPolicy:
         tls_verify_server=verify is not False,
         ca_file=ca_file,
         acknowledge_unverified_tls=bool(acknowledged),
+        trusted_hosts=trusted or (),
     )
+
+
+def read_media(root: TableReader) -> MediaPolicy:
+    """[media]: how long a call may go without RTP from its other side before it ends."""
+    t = root.table_at("media")
+    if t is None:
+        return MediaPolicy()
+    timeout = t.value("rtp_timeout_s", RTP_TIMEOUT)
+    t.report_unknown()
+    return MediaPolicy() if timeout is None else MediaPolicy(rtp_timeout_s=timeout)
 
 
 CALLS_POLICY_KEYS = ("allow_incoming_transfer",)

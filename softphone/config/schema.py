@@ -109,12 +109,32 @@ class RecordingPolicy:
 
 @dataclass(frozen=True)
 class SecurityPolicy:
-    """TLS settings for SIP. TLS 1.2 is the fixed minimum (`tls_min_version`)."""
+    """TLS settings for SIP, and who may call a registered account directly.
+
+    TLS 1.2 is the fixed minimum (`tls_min_version`). While an account is registered, an
+    incoming call is taken only from its registrar, its outbound proxy or `trusted_hosts`
+    (host names, IP addresses or CIDR networks); anyone else gets 403 Forbidden.
+    """
 
     tls_verify_server: bool = True
     ca_file: Path | None = None
     acknowledge_unverified_tls: bool = False
     tls_min_version: str = TLS_MIN_VERSION
+    trusted_hosts: tuple[str, ...] = ()
+
+
+RTP_TIMEOUT_S: Final = 30
+
+
+@dataclass(frozen=True)
+class MediaPolicy:
+    """How the call's audio is watched.
+
+    `rtp_timeout_s`: a call whose other side sends no RTP for this long, while its media says
+    it should, is ended as dead (the recording is finished and says why); 0 never ends one.
+    """
+
+    rtp_timeout_s: int = RTP_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -163,7 +183,7 @@ class ArchivePolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    """The admin policy in force: accounts, disclosure, recording, security, preference locks.
+    """The admin policy in force: accounts, disclosure, recording, security, media, locks.
 
     `preferences` are the admin's values for user preferences (by key, such as "ui.theme");
     `locked` names the preferences users may not change. `source` is the file (None for the
@@ -175,6 +195,7 @@ class Policy:
     recording: RecordingPolicy
     security: SecurityPolicy = SecurityPolicy()
     calls: CallsPolicy = CallsPolicy()
+    media: MediaPolicy = MediaPolicy()
     qa: QaPolicy = QaPolicy()
     archive: ArchivePolicy | None = None
     preferences: Mapping[str, PreferenceValue] = field(default_factory=_frozen_map)

@@ -90,7 +90,9 @@ def policy_entries(policy: Policy) -> list[Entry]:
     add(("security", "ca_file"), security.ca_file)
     add(("security", "acknowledge_unverified_tls"), security.acknowledge_unverified_tls)
     add(("security", "tls_min_version"), security.tls_min_version, FIXED)
+    add(("security", "trusted_hosts"), list(security.trusted_hosts))
     add(("calls", "allow_incoming_transfer"), policy.calls.allow_incoming_transfer)
+    add(("media", "rtp_timeout_s"), policy.media.rtp_timeout_s)
     add(("qa", "reviewers"), list(policy.qa.reviewers))
     return entries
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ class Ringer:
 
     def __init__(
         self,
-        pa: PortAudio | None,
+        pa: PortAudio | Callable[[], PortAudio] | None,
         device_name: str | None = None,
         *,
         pattern: RingPattern | None = None,
@@ -77,7 +78,7 @@ class Ringer:
         fallbacks: tuple[str, ...] = (),
         events: DeviceEvents | None = None,
     ) -> None:
-        self._pa = pa
+        self._pa = pa  # or how to load it: PortAudio is loaded at the first ring, not before
         self.device_name = device_name
         self.pattern = pattern or RingPattern()
         self.ringtone = ringtone
@@ -106,23 +107,19 @@ class Ringer:
         if self.ringing:
             return True
         self.stop()
-        if self._pa is None:
-            self.events.publish(
-                DeviceUnavailable(Role.RINGER, self.device_name, "PortAudio is not installed")
-            )
-            return False
         try:
-            devices = self._pa.devices()
+            pa = self._portaudio()
+            devices = pa.devices()
         except DeviceError as exc:
             self.events.publish(DeviceUnavailable(Role.RINGER, self.device_name, str(exc)))
             return False
         order = fallback_order(devices, True, preferred=self.device_name, fallbacks=self.fallbacks)
         for device in order:
             try:
-                fmt = self._pa.negotiate(device, True, 20.0, "high")
-                self._prepare(fmt)
-                stream = self._pa.open_stream(device, True, fmt, self._play, self._stream_ended)
-                self._pa.start(stream, device.name)
+                fmt = pa.negotiate(device, True, 20.0, "high")
+                self._prepare(fmt, pa)
+                stream = pa.open_stream(device, True, fmt, self._play, self._stream_ended)
+                pa.start(stream, device.name)
             except DeviceError as exc:
                 self.events.publish(DeviceUnavailable(Role.RINGER, device.name, str(exc)))
                 continue
@@ -147,11 +144,19 @@ class Ringer:
         """Stop ringing. Main thread; idempotent."""
         stream, self._stream = self._stream, None
         self.device = None
-        if stream is not None and self._pa is not None:
+        if stream is not None and isinstance(self._pa, PortAudio):
             self._ending = True  # the callback ends the stream itself; see PortAudio.release
             self._pa.release(stream, self._done)
 
-    def _prepare(self, fmt: StreamFormat) -> None:
+    def _portaudio(self) -> PortAudio:
+        """The PortAudio to ring through, loaded now if it was not; DeviceError if none."""
+        if self._pa is None:
+            raise DeviceError("PortAudio is not installed")
+        if not isinstance(self._pa, PortAudio):
+            self._pa = self._pa()
+        return self._pa
+
+    def _prepare(self, fmt: StreamFormat, pa: PortAudio) -> None:
         if self.ringtone is not None:
             self._cycle = wav_cycle(self.ringtone, fmt.rate, self.pattern.off_s)
         else:
@@ -161,7 +166,7 @@ class Ringer:
         self._finished = False
         self._ending = False
         self._done = threading.Event()
-        self._end = self._pa.end_callback if self._pa is not None else RuntimeError
+        self._end = pa.end_callback
 
     def _play(self, outdata: Any, frames: int, _time: Any, _status: Any) -> None:
         """Copy the next `frames` of the cycle. Runs on the PortAudio thread; never blocks."""

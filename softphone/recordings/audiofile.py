@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from softphone.config.agekeys import parse_identity
 from softphone.recordings import sealed
+from softphone.recordings.sealedcrypto import decrypt_pcm
 from softphone.vocabulary.frames import RATE
 
 KeySource = Callable[[], Sequence[str]]
@@ -36,8 +39,9 @@ class SealedAudioError(OSError):
 class VerifiedAudio:
     """A recording's audio, as its file's bytes matched their SHA-256 when read.
 
-    `data` is the WAV (for a sealed file: decrypted, in memory), or None for a sealed file that
-    was opened without keys; `frames` is known either way.
+    `data` is the WAV file's bytes (None for a sealed file); `pcm` the decrypted samples of a
+    sealed file (frames x 2, read-only, in memory only; None when it was opened without keys);
+    `frames` is known either way, and `closed` says whether a sealed file has its trailer.
     """
 
     path: Path
@@ -45,22 +49,43 @@ class VerifiedAudio:
     sha256: str
     frames: int
     sealed: bool = False
+    pcm: npt.NDArray[np.int16] | None = None
+    closed: bool = True
 
     def wav(self) -> bytes:
-        """The WAV's bytes; SealedAudioError for a sealed file opened without keys."""
-        if self.data is None:
-            raise SealedAudioError(f"'{self.path.name}': {sealed.SEALED_MESSAGE}")
-        return self.data
+        """The WAV's bytes (a sealed file's built in memory); SealedAudioError for a sealed file
+        opened without keys."""
+        if self.data is not None:
+            return self.data
+        buffer = io.BytesIO()
+        sf.write(buffer, self._pcm(), RATE, subtype="PCM_16", format="WAV")
+        return buffer.getvalue()
 
     def samples(self, start_s: float = 0.0, end_s: float | None = None) -> tuple[np.ndarray, int]:
-        """The frames from `start_s` to `end_s` (None: the end) as int16, and the rate."""
-        with sf.SoundFile(io.BytesIO(self.wav())) as audio:
+        """The frames from `start_s` to `end_s` (None: the end) as int16, and the rate.
+
+        A sealed file's are a read-only view of the decrypted audio, not a copy.
+        """
+        if self.data is None:
+            pcm = self._pcm()
+            return pcm[_span(start_s, end_s, RATE, len(pcm))], RATE
+        with sf.SoundFile(io.BytesIO(self.data)) as audio:
             rate = audio.samplerate
-            first = min(round(start_s * rate), audio.frames)
-            last = audio.frames if end_s is None else min(round(end_s * rate), audio.frames)
-            audio.seek(first)
-            block = audio.read(max(0, last - first), dtype="int16", always_2d=True)
+            part = _span(start_s, end_s, rate, audio.frames)
+            audio.seek(part.start)
+            block = audio.read(part.stop - part.start, dtype="int16", always_2d=True)
         return block, rate
+
+    def _pcm(self) -> npt.NDArray[np.int16]:
+        if self.pcm is None:
+            raise SealedAudioError(f"'{self.path.name}': {sealed.SEALED_MESSAGE}")
+        return self.pcm
+
+
+def _span(start_s: float, end_s: float | None, rate: int, frames: int) -> slice:
+    first = min(round(start_s * rate), frames)
+    last = frames if end_s is None else min(round(end_s * rate), frames)
+    return slice(first, max(first, last))
 
 
 def open_audio(
@@ -72,43 +97,57 @@ def open_audio(
     A sealed file is decrypted with `keys` when they are given (SealedAudioError when none of
     them opens it); without `keys` only its framing is read.
     """
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
     known = [e for e in expected if e]
     if not known:
         raise AudioIntegrityError(f"'{path.name}' has no SHA-256 to be checked against")
+    data = _read(path)
+    digest = hashlib.sha256(data).hexdigest()
     if any(e != digest for e in known):
         raise AudioIntegrityError(
             f"the audio '{path.name}' does not match the SHA-256 it was finalised with: "
             "the file was altered"
         )
-    if not data.startswith(sealed.MAGIC):
+    if isinstance(data, bytes):
         return VerifiedAudio(path, data, digest, int(sf.info(io.BytesIO(data)).frames))
     try:
-        frames = sealed.layout(data).frames
+        found = sealed.layout(data)
         if keys is None:
-            return VerifiedAudio(path, None, digest, frames, sealed=True)
+            return VerifiedAudio(path, None, digest, found.frames, sealed=True, closed=found.closed)
         held = keys()
         if not held:
             raise SealedAudioError(f"'{path.name}': {sealed.SEALED_MESSAGE}")
-        pcm = sealed.decrypt_pcm(data, [parse_identity(k) for k in held])
+        opened = decrypt_pcm(data, [parse_identity(k) for k in held])
     except (sealed.SealedError, ValueError) as exc:
         raise SealedAudioError(f"'{path.name}': {exc}") from None
-    return VerifiedAudio(path, _wav(pcm), digest, frames, sealed=True)
+    return VerifiedAudio(
+        path, None, digest, found.frames, sealed=True, pcm=opened.pcm, closed=opened.closed
+    )
 
 
-def _wav(pcm: bytes) -> bytes:
-    """The WAV a plaintext recording of the same audio would be, built in memory."""
-    samples = np.frombuffer(pcm, dtype="<i2").reshape(-1, 2)
-    buffer = io.BytesIO()
-    sf.write(buffer, samples, RATE, subtype="PCM_16", format="WAV")
-    return buffer.getvalue()
+def _read(path: Path) -> bytes | memoryview:
+    """A file's bytes: a WAV's as bytes (soundfile reads them), a sealed container's read
+    straight into one numpy buffer (no copy after, and numpy's large allocations fault in
+    fewer pages)."""
+    with path.open("rb", buffering=0) as handle:
+        if not sealed.is_sealed(handle.read(len(sealed.MAGIC))):
+            handle.seek(0)
+            return handle.readall()
+        size = os.fstat(handle.fileno()).st_size
+        data = np.empty(size, dtype=np.uint8)
+        view, at = data.data, 0
+        handle.seek(0)
+        while at < size:
+            got = handle.readinto(view[at:])
+            if not got:
+                raise OSError(f"'{path.name}' was cut short while it was read")
+            at += got
+    return view
 
 
 def damaged_frames(path: Path) -> int:
     """How many frames a file that failed its check holds (truncated or altered?)."""
     data = path.read_bytes()
-    if data.startswith(sealed.MAGIC):
+    if sealed.is_sealed(data):
         try:
             return sealed.layout(data).frames
         except sealed.SealedError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 from softphone.recordings.audiofile import AudioIntegrityError, damaged_frames, open_audio
 from softphone.recordings.audit import AuditError, AuditEvent, AuditLog
 from softphone.recordings.metadata import MetadataError, RecordingMetadata, read_metadata
+from softphone.recordings.ownership import being_written
 from softphone.recordings.store import (
     PARTIAL_SEALED_SUFFIX,
     PARTIAL_SUFFIX,
@@ -114,13 +115,22 @@ def verify(entry: Entry, trail: TrailFacts | None = None) -> list[Problem]:
             audio_path.with_name(audio_path.stem + s)
             for s in (PARTIAL_SUFFIX, PARTIAL_SEALED_SUFFIX)
         ]
-        hint = "; its partial audio awaits recovery" if any(p.exists() for p in partials) else ""
+        hint = ""
+        if any(being_written(p) for p in partials):
+            hint = "; the call is still being recorded (a running softphone writes it)"
+        elif any(p.exists() for p in partials):
+            hint = "; its partial audio awaits recovery"
         return [*problems, Problem("missing", f"the audio file {audio_path.name} is missing{hint}")]
     problems += _audio_problems(entry, meta, trail)
     if trail is not None and meta.status in _FINISHED:
         problems += _trail_problems(entry, trail)
     problems += [Problem("evidence", text) for text in _evidence_problems(meta)]
     return problems
+
+
+UNCLOSED = (
+    "the call ended normally but its sealed audio has no trailer: chunks were cut off its end"
+)
 
 
 def _audio_problems(
@@ -153,6 +163,8 @@ def _audio_problems(
                 "altered", f"the audio holds {frames} frames, the metadata says {meta.audio.frames}"
             )
         )
+    if not audio.closed and meta.status == "complete":
+        problems.append(Problem("truncated", UNCLOSED))
     sealed = trail.sealed if trail is not None else None
     if sealed is not None and sealed.get("audio_sha256") != audio.sha256:
         problems.append(

@@ -32,6 +32,7 @@ class CallFacts:
     agent: str
     answered_at: float | None = None
     ended_at: float | None = None
+    end_reason: str | None = None  # why the call ended ("no RTP for 30 s", "the agent hung up")
 
 
 @dataclass

@@ -21,9 +21,9 @@ import numpy.typing as npt
 import soundfile as sf
 
 from softphone.config.qakey import load_identities
-from softphone.recordings.audiofile import KeySource, VerifiedAudio, open_audio
+from softphone.recordings.audiofile import KeySource, SealedAudioError, VerifiedAudio, open_audio
 from softphone.recordings.audit import AuditEvent, AuditLog
-from softphone.recordings.catalog import Entry, read_trail
+from softphone.recordings.catalog import UNCLOSED, Entry, read_trail
 from softphone.recordings.store import recording_id
 
 
@@ -33,13 +33,19 @@ class ExportError(OSError):
 
 def open_recording(root: Path, entry: Entry, keys: KeySource = load_identities) -> VerifiedAudio:
     """The recording's audio, checked against its metadata and the audit trail, and decrypted
-    with `keys` (by default QA's keys in the OS keyring) when it is sealed.
+    with `keys` (by default QA's keys in the OS keyring) when it is sealed; SealedAudioError
+    for a sealed recording of a call that ended normally without its trailer (cut off).
     """
     if entry.metadata is None:
         raise ValueError("; ".join(p.text for p in entry.problems))
     sealed = read_trail(AuditLog.of(root)).get(recording_id(root, entry.metadata_path))
     trail_hash = sealed.sealed.get("audio_sha256") if sealed and sealed.sealed else None
-    return open_audio(entry.audio_path, [entry.metadata.audio.sha256, _text(trail_hash)], keys=keys)
+    audio = open_audio(
+        entry.audio_path, [entry.metadata.audio.sha256, _text(trail_hash)], keys=keys
+    )
+    if not audio.closed and entry.metadata.status == "complete":
+        raise SealedAudioError(f"'{entry.audio_path.name}': {UNCLOSED}")
+    return audio
 
 
 def export_recording(

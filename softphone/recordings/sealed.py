@@ -1,34 +1,36 @@
-"""The sealed recording container: a versioned header, then length-prefixed age-encrypted chunks.
+"""The sealed recording container's framing: a versioned header line, then length-prefixed chunks.
 
-Layout (docs/recording-format.md, "Sealed audio"): the 25-byte line `softphone-sealed-audio/1\n`,
-then chunks, each a 9-byte frame header (kind: b"A" audio or b"T" trailer; the chunk's audio
-frames and its age file's length, both unsigned 32-bit big-endian) followed by one complete age
-file (binary, X25519 recipients). An audio chunk decrypts to raw PCM (s16le, stereo, 16 kHz); the
-trailer, written only when a call ends normally, decrypts to JSON with the frame count and the
-SHA-256 of all the PCM. Only public keys are needed to write it; reading it needs an identity.
+Layout (docs/recording-format.md, "Sealed audio"): a 25-byte line `softphone-sealed-audio/N\n`,
+then chunks, each a 9-byte frame header (kind; the chunk's audio frames and its body's length,
+both unsigned 32-bit big-endian) and its body. Version 2 (written today): a `K` chunk holding an
+age file (X25519 recipients) that wraps the recording's random file key, then `A` audio chunks
+and a closing `T` trailer, each AES-256-GCM ciphertext under that key (`sealedcrypto.py`).
+Version 1 (read only): every `A` and `T` body is an independent age file. Reading the framing,
+and recovering a partial container, needs no key.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
-
-import pyrage
+from typing import Any, TypeAlias
 
 from softphone.config.agekeys import fingerprint
 
-MAGIC = b"softphone-sealed-audio/1\n"
-CONTAINER = "softphone.sealed/1"
+MAGIC_V1 = b"softphone-sealed-audio/1\n"
+MAGIC = b"softphone-sealed-audio/2\n"
+CONTAINER = "softphone.sealed/2"
+CONTAINERS = {MAGIC_V1: "softphone.sealed/1", MAGIC: CONTAINER}
+KEY = b"K"
 AUDIO = b"A"
 TRAILER = b"T"
-_FRAME = struct.Struct(">cII")
+TAG_BYTES = 16  # AES-GCM's tag, after each version-2 ciphertext
+FRAME = struct.Struct(">cII")
 BYTES_PER_FRAME = 4  # two 16-bit samples
+Bytes: TypeAlias = bytes | bytearray | memoryview
 SEALED_MESSAGE = (
     "sealed: this recording is encrypted to QA's key; import it with softphone qa import-key"
 )
@@ -42,107 +44,70 @@ def encryption_facts(recipients: Sequence[str]) -> dict[str, Any]:
     """What the metadata says of a sealed recording's encryption (no key material)."""
     return {
         "container": CONTAINER,
-        "scheme": "age-x25519",
+        "scheme": "age-x25519 file key, aes-256-gcm chunks",
         "recipients": [fingerprint(r) for r in recipients],
     }
 
 
-def chunk(kind: bytes, frames: int, plaintext: bytes, recipients: Sequence[Any]) -> bytes:
-    """One framed chunk: `plaintext` encrypted as an independent age file to `recipients`.
-
-    OSError when age cannot encrypt, so the writer treats it as any failed write.
-    """
-    try:
-        sealed = cast(bytes, pyrage.encrypt(plaintext, list(recipients)))
-    except pyrage.EncryptError as exc:
-        raise OSError(f"encrypting the audio failed: {exc}") from None
-    return _FRAME.pack(kind, frames, len(sealed)) + sealed
-
-
-def trailer(frames: int, pcm_sha256: str, recipients: Sequence[Any]) -> bytes:
-    """The closing chunk: how many frames the audio chunks hold and their PCM's SHA-256."""
-    body = json.dumps({"frames": frames, "pcm_sha256": pcm_sha256}, sort_keys=True).encode()
-    return chunk(TRAILER, 0, body, recipients)
+def is_sealed(head: Bytes) -> bool:
+    """Whether bytes begin like a sealed container of any version."""
+    return bytes(memoryview(head)[: len(MAGIC)]) in CONTAINERS
 
 
 @dataclass(frozen=True)
 class Layout:
     """What the framing says, read without a key: chunk positions, frames, where it ends whole."""
 
-    chunks: tuple[tuple[bytes, int, int, int], ...]  # kind, frames, offset of the age file, size
+    magic: bytes  # the header line: which version
+    chunks: tuple[tuple[bytes, int, int, int], ...]  # kind, frames, offset of the body, size
     frames: int
     whole: int  # bytes up to the end of the last complete chunk
     closed: bool  # a trailer ends it
 
 
-def layout(data: bytes) -> Layout:
+def layout(data: Bytes) -> Layout:
     """The framing of container bytes; SealedError when they are not a sealed recording."""
-    if not data.startswith(MAGIC):
+    view = memoryview(data).cast("B")
+    magic = bytes(view[: len(MAGIC)])
+    if magic not in CONTAINERS:
         raise SealedError(f"not a sealed recording (it does not begin with {MAGIC!r})")
-    chunks, frames, at, closed = [], 0, len(MAGIC), False
-    while at + _FRAME.size <= len(data) and not closed:
-        kind, count, size = _FRAME.unpack_from(data, at)
-        if kind not in (AUDIO, TRAILER):
-            raise SealedError(f"damaged sealed recording: unknown chunk kind {kind!r} at {at}")
-        if at + _FRAME.size + size > len(data):
+    version2 = magic == MAGIC
+    chunks: list[tuple[bytes, int, int, int]] = []
+    frames, at, closed = 0, len(MAGIC), False
+    while at + FRAME.size <= len(view) and not closed:
+        kind, count, size = FRAME.unpack_from(view, at)
+        _check_kind(kind, count, size, first=not chunks, version2=version2, at=at)
+        if at + FRAME.size + size > len(view):
             break
-        chunks.append((kind, count, at + _FRAME.size, size))
+        chunks.append((kind, count, at + FRAME.size, size))
         frames += count
-        at += _FRAME.size + size
+        at += FRAME.size + size
         closed = kind == TRAILER
-    return Layout(tuple(chunks), frames, at, closed)
+    return Layout(magic, tuple(chunks), frames, at, closed)
 
 
-def decrypt_pcm(data: bytes, identities: Sequence[Any]) -> bytes:
-    """All the audio of container bytes as PCM, checked against the trailer when there is one.
-
-    SealedError when no identity opens it, or when a chunk or the trailer does not agree.
-    """
-    found = layout(data)
-    pcm = bytearray()
-    for kind, frames, offset, size in found.chunks:
-        try:
-            plain = cast(bytes, pyrage.decrypt(data[offset : offset + size], list(identities)))
-        except pyrage.DecryptError as exc:
-            raise SealedError(_decrypt_refusal(str(exc), pcm == b"")) from None
-        if kind == TRAILER:
-            _check_trailer(plain, bytes(pcm))
-        elif len(plain) != frames * BYTES_PER_FRAME:
-            why = f"the chunk at byte {offset} does not hold its {frames} frames"
-            raise SealedError(f"damaged sealed recording: {why}")
-        else:
-            pcm += plain
-    return bytes(pcm)
-
-
-def _decrypt_refusal(reason: str, first: bool) -> str:
-    if first and "no matching keys" in reason.lower():
-        return (
-            "the QA key in the keyring does not open this recording: it was encrypted to other "
-            "keys (see its metadata's audio.encryption.recipients and `softphone qa key-status`); "
-            "import the matching key with softphone qa import-key"
-        )
-    return f"the sealed recording cannot be decrypted: {reason}"
-
-
-def _check_trailer(plain: bytes, pcm: bytes) -> None:
-    try:
-        facts = json.loads(plain)
-        frames, digest = int(facts["frames"]), str(facts["pcm_sha256"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise SealedError(f"damaged sealed recording: unreadable trailer ({exc})") from None
-    if frames * BYTES_PER_FRAME != len(pcm) or digest != hashlib.sha256(pcm).hexdigest():
-        raise SealedError("the decrypted audio does not match the SHA-256 sealed with it")
+def _check_kind(
+    kind: bytes, frames: int, size: int, *, first: bool, version2: bool, at: int
+) -> None:
+    """SealedError for a frame header that cannot be where it is (nothing is decrypted)."""
+    damaged = f"damaged sealed recording: the chunk at byte {at}"
+    if kind not in (KEY, AUDIO, TRAILER) or (kind == KEY and not version2):
+        raise SealedError(f"{damaged} is of an unknown kind {kind!r}")
+    if version2 and (kind == KEY) != first:
+        raise SealedError(f"{damaged} is {kind!r}: the file key must come first, and once")
+    if version2 and kind == AUDIO and size != frames * BYTES_PER_FRAME + TAG_BYTES:
+        raise SealedError(f"{damaged} is {size} bytes long, not its {frames} frames")
 
 
 def seal_partial(partial: Path, final: Path) -> int:
     """Cut a partial container after its last whole chunk and move it to `final`; its frames.
 
-    Nothing is decrypted: the workstation has no key. A chunk cut off by a kill is dropped.
+    Nothing is decrypted: the workstation has no key. A chunk cut off by a kill is dropped; a
+    file killed before its file key was whole holds no audio and keeps only its header line.
     """
     data = partial.read_bytes()
-    if len(data) < len(MAGIC) and MAGIC.startswith(data):  # killed while it was being created
-        data = MAGIC
+    if len(data) < len(MAGIC):  # killed while it was being created (a version 1 file too)
+        data = next((m for m in (MAGIC, MAGIC_V1) if m.startswith(data)), data)
     found = layout(data)
     with partial.open("r+b") as handle:
         handle.write(data[: len(MAGIC)])

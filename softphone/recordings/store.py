@@ -5,10 +5,12 @@ AGENT is the account that recorded, <start> the call's start (its answer) in UTC
 and <id> derived from the SIP Call-ID: both sides of one call name it alike. Each agent has a
 folder of their own, so agents who share a workstation (and ROOT) cannot read each other's
 recordings; `access` sets the modes. While a call records, the audio is in
-<name>.partial.raw; a partial file found at start-up belongs to a call that a crash, kill or
-power cut interrupted, and is turned into a playable WAV then. With encryption at rest (`seal_to`,
-the policy's recording.encrypt_to) the audio is <name>.sealed, written as <name>.partial.sealed,
-and recovery only cuts off a chunk a kill left incomplete: it cannot decrypt, and need not.
+<name>.partial.raw, locked by its writer; an unlocked partial file belongs to a call that a
+crash, kill or power cut interrupted, and is turned into a playable WAV when the next command
+or window that records or reads recordings starts (`app/recovery.py`). With encryption at rest
+(`seal_to`, the policy's recording.encrypt_to) the audio is <name>.sealed, written as
+<name>.partial.sealed, and recovery only cuts off a chunk a kill left incomplete: it cannot
+decrypt, and need not.
 A recording's id is its metadata's path below ROOT without `.json` (AGENT/YYYY/MM/DD/<name>);
 the audit trail (`audit.py`, ROOT/audit.jsonl) names it so, from its creation to its finalising
 or recovery.
@@ -21,7 +23,6 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from softphone.recordings.metadata import (
     read_metadata,
     write_metadata,
 )
+from softphone.recordings.ownership import claimed
 from softphone.recordings.sealed import SealedError, encryption_facts
 from softphone.recordings.writer import FinishedAudio, convert_partial, file_sha256, seal_partial
 from softphone.vocabulary.frames import RATE
@@ -48,6 +50,7 @@ log = logging.getLogger("softphone.recorder")
 PARTIAL_SUFFIX = ".partial.raw"
 SEALED_SUFFIX = ".sealed"
 PARTIAL_SEALED_SUFFIX = ".partial.sealed"
+_PARTIALS = (PARTIAL_SUFFIX, PARTIAL_SEALED_SUFFIX)
 
 
 class StoreError(OSError):
@@ -159,28 +162,25 @@ class RecordingStore:
             seal_to=self.seal_to,
         )
 
-    def own(self, pattern: str) -> Iterator[Path]:
-        """Files matching `pattern` anywhere below the root that this account owns."""
-        mine = os.getuid() if hasattr(os, "getuid") else None
-        for path in sorted(self.root.rglob(pattern)):
-            try:
-                if mine is None or path.stat().st_uid == mine:
-                    yield path
-            except OSError:
-                continue
-
     def partials(self) -> list[Path]:
-        """Partial recordings (plaintext or sealed) left behind by an interrupted run."""
-        return sorted([*self.own(f"*{PARTIAL_SUFFIX}"), *self.own(f"*{PARTIAL_SEALED_SUFFIX}")])
+        """Partial recordings (plaintext or sealed) this account owns below the root, live ones
+        included."""
+        return partial_files(self.root)
 
     def recover(self) -> list[Path]:
-        """Turn every partial recording into a WAV marked interrupted; returns the metadata."""
+        """Turn every partial recording whose writer died into a WAV (or sealed file) marked
+        interrupted; returns their metadata. One a running softphone still writes (it holds
+        the file's lock, `ownership.py`) is left alone, whichever process asks.
+        """
         recovered = []
         for partial in self.partials():
-            try:
-                recovered.append(self._recover_one(partial))
-            except (OSError, RuntimeError, SealedError) as exc:
-                log.error("could not recover the recording '%s': %s", partial, exc)
+            with claimed(partial) as orphaned:
+                if not orphaned:
+                    continue
+                try:
+                    recovered.append(self._recover_one(partial))
+                except (OSError, RuntimeError, SealedError) as exc:
+                    log.error("could not recover the recording '%s': %s", partial, exc)
         return recovered
 
     def _recover_one(self, partial: Path) -> Path:
@@ -223,6 +223,24 @@ class RecordingStore:
         seal(paths, metadata, AuditEvent.RECOVERED)
         log.warning("recovered the interrupted recording %s", audio_path)
         return meta_path
+
+
+def partial_files(root: Path) -> list[Path]:
+    """Partial recordings (plaintext or sealed) this account owns below `root`, live ones
+    included: one walk of the tree (os.scandir), as every command that reads starts with it."""
+    mine = os.getuid() if hasattr(os, "getuid") else None
+    found = []
+    for folder, _subfolders, names in os.walk(root):
+        for name in names:
+            if not name.endswith(_PARTIALS):
+                continue
+            path = Path(folder, name)
+            try:
+                if mine is None or path.stat().st_uid == mine:
+                    found.append(path)
+            except OSError:
+                continue
+    return sorted(found)
 
 
 def _placeholder(audio_name: str, problem: str) -> RecordingMetadata:

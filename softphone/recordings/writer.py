@@ -3,13 +3,16 @@
 While the call runs, audio goes to a headerless RAW file (libsndfile's RAW format, interleaved
 left=agent, right=customer) that a kill can never leave with a wrong header; the writer thread
 flushes and fsyncs it every `sync_interval_s`, so a crash or power cut loses at most that much
-plus what was queued. `finish()` turns it into the final WAV; `convert_partial()` does the same
-for a file a killed process left behind.
+plus what was queued. The writer holds an exclusive lock on its partial file from before anyone
+can see it until it is gone (`ownership.py`), so no other process recovers a live recording.
+`finish()` turns it into the final WAV; `convert_partial()` does the same for a file a killed
+process left behind.
 
 With `seal_to` (age public keys) no plaintext audio reaches the disk: the partial file is a
-sealed container (`sealed.py`) and at every sync the writer thread encrypts what it holds into
-one more independent age chunk, so a kill loses no more than without it. `finish()` then adds
-the trailer and renames the container; nothing can decrypt it on this workstation.
+sealed container (`sealed.py`) that begins with the recording's file key encrypted to them, and
+at every sync the writer thread encrypts what it holds into one more chunk under that key
+(`sealedcrypto.py`), so a kill loses no more than without it. `finish()` then adds the trailer
+and renames the container; nothing on this workstation can decrypt it once the call is over.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import soundfile as sf
 from softphone.config.agekeys import parse_recipients
 from softphone.recordings import sealed
 from softphone.recordings.access import create_file
+from softphone.recordings.ownership import create_locked
+from softphone.recordings.sealedcrypto import ChunkSealer
 from softphone.vocabulary.frames import RATE
 
 log = logging.getLogger("softphone.recorder")
@@ -72,12 +77,12 @@ class _SealedFile:
 
     def __init__(self, fd: int, recipients: Sequence[Any]) -> None:
         self._fd = fd
-        self._recipients = recipients
+        self._sealer = ChunkSealer(recipients)
         self._pending = bytearray()
         self._digest = hashlib.sha256()
         self.frames = 0
         self.closed = False
-        self._append(sealed.MAGIC)
+        self._append(self._sealer.header)  # fsynced with the first chunk, on the writer thread
 
     def write(self, samples: np.ndarray) -> None:
         """Writer thread: keep the frames for the next chunk."""
@@ -89,7 +94,7 @@ class _SealedFile:
             return
         pcm = bytes(self._pending)
         frames = len(pcm) // _BYTES_PER_FRAME
-        self._append(sealed.chunk(sealed.AUDIO, frames, pcm, self._recipients))
+        self._append(self._sealer.audio(pcm))
         self._digest.update(pcm)
         self.frames += frames
         self._pending.clear()
@@ -97,7 +102,7 @@ class _SealedFile:
     def seal(self) -> None:
         """Main thread, after the writer thread ended: the last chunk, then the trailer."""
         self.flush()
-        self._append(sealed.trailer(self.frames, self._digest.hexdigest(), self._recipients))
+        self._append(self._sealer.trailer(self.frames, self._digest.hexdigest()))
         os.fsync(self._fd)
 
     def close(self) -> None:
@@ -128,18 +133,20 @@ class RecordingWriter:
         self._sealed = bool(seal_to)
         try:
             recipients = parse_recipients(seal_to)
-            # Our own descriptor, so the writer can fsync what libsndfile flushed.
-            self._fd = create_file(partial)
+            # Our own descriptor, so the writer can fsync what libsndfile flushed; locked, and
+            # a duplicate keeps the lock until the partial file is gone (`ownership.py`).
+            self._fd = create_locked(partial)
+        except (ValueError, OSError) as exc:
+            raise _creation_error(partial, exc) from exc
+        self._lock: int | None = os.dup(self._fd)
+        try:
             self._file: sf.SoundFile | _SealedFile = (
                 _SealedFile(self._fd, recipients) if seal_to else _open_raw(self._fd, "w")
             )
-        except ValueError as exc:
-            raise RecordingError(f"cannot encrypt the recording '{partial}': {exc}") from exc
         except (sf.LibsndfileError, OSError) as exc:
-            raise RecordingError(
-                f"cannot create the recording '{partial}': {exc}; check that the recordings "
-                "directory exists, is writable and has free space"
-            ) from exc
+            os.close(self._fd)  # let go: what is there is recovered as any interrupted file
+            self._release()
+            raise _creation_error(partial, exc) from exc
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=max_queued_frames)
         self._sync_interval_s = sync_interval_s
         self.frames_written = 0
@@ -197,7 +204,12 @@ class RecordingWriter:
         os.fsync(self._fd)
 
     def close(self) -> None:
-        """Main thread: write what is queued and close the partial file."""
+        """Main thread: write what is queued, close the partial file and let go of it: from
+        then on recovery may turn it into the final file, as after a crash."""
+        self._close_file()
+        self._release()
+
+    def _close_file(self) -> None:
         if not self._thread.is_alive() and self._file.closed:
             return
         if self._thread.is_alive():
@@ -210,21 +222,42 @@ class RecordingWriter:
             except (RuntimeError, OSError) as exc:
                 self.error = self.error or f"closing '{self.partial}' failed: {exc}"
 
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def finish(self, final: Path) -> FinishedAudio:
-        """Main thread: close, then convert the partial file into the final WAV (or sealed file)."""
+        """Main thread: close, then convert the partial file into the final WAV (or sealed file).
+
+        The partial file stays locked (owned by this process) until it is gone; if finishing
+        fails it stays so until the process ends, and the next start recovers it.
+        """
         if not self._sealed:
-            self.close()
-            return convert_partial(self.partial, final)
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        assert isinstance(self._file, _SealedFile)
-        try:
-            if self.error is None and not self._file.closed:
-                self._file.seal()
-        finally:
-            self.close()
-        return seal_partial(self.partial, final)
+            self._close_file()
+            done = convert_partial(self.partial, final)
+        else:
+            if self._thread.is_alive():
+                self._queue.put(None)
+                self._thread.join()
+            assert isinstance(self._file, _SealedFile)
+            try:
+                if self.error is None and not self._file.closed:
+                    self._file.seal()
+            finally:
+                self._close_file()
+            done = seal_partial(self.partial, final)
+        self._release()
+        return done
+
+
+def _creation_error(partial: Path, exc: Exception) -> RecordingError:
+    if isinstance(exc, ValueError):
+        return RecordingError(f"cannot encrypt the recording '{partial}': {exc}")
+    return RecordingError(
+        f"cannot create the recording '{partial}': {exc}; check that the recordings "
+        "directory exists, is writable and has free space"
+    )
 
 
 def convert_partial(partial: Path, final: Path) -> FinishedAudio:

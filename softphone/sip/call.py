@@ -17,6 +17,7 @@ from softphone.vocabulary.events import (
     IncomingCall,
     MediaChanged,
     MediaStatus,
+    PeerLost,
     RegistrationChanged,
     ReinviteAnswered,
     ReinviteKind,
@@ -129,6 +130,19 @@ class SipCall(pj.Call):  # type: ignore[misc]
         self.tx_packets_retired = 0  # RTP packets sent by this call's streams that are gone
         self.transfer_in_flight = False  # our REFER awaits its outcome (later reports are late)
 
+    def rx_packets(self) -> tuple[str, int] | None:
+        """The audio stream's local address and the RTP packets it received; None: no stream."""
+        if not self.isActive():
+            return None
+        ci = self.getInfo()
+        index = audio_index(ci)
+        if index is None or ci.state != pj.PJSIP_INV_STATE_CONFIRMED:
+            return None
+        try:
+            return self.stream_key(ci), int(self.getStreamStat(index).rtcp.rxStat.pkt)
+        except pj.Error:
+            return None  # between two streams of a re-INVITE
+
     def _adopt(self) -> None:
         """At the first callback of a call made for a transfer request: register, announce."""
         if self.adopted_from is None:
@@ -151,6 +165,9 @@ class SipCall(pj.Call):  # type: ignore[misc]
         child = SipCall(self._engine, account, direction, adopted_from=int(self.getId()))
         self.children.append(child)
         return child
+
+    def _confirmed(self) -> bool:
+        return bool(self.isActive()) and self.getInfo().state == pj.PJSIP_INV_STATE_CONFIRMED
 
     def stream_key(self, ci: pj.CallInfo) -> str:
         """The local RTP address of the audio stream's transport; '' when there is none."""
@@ -231,7 +248,8 @@ class SipCall(pj.Call):  # type: ignore[misc]
         """Runs on the main thread: report the final answer to our re-INVITE, whatever it was.
 
         A final error completes the client transaction; a 2xx, a timeout or a transport error
-        terminates it without passing through COMPLETED.
+        terminates it without passing through COMPLETED. Any request of ours the transport could
+        not deliver says the peer is gone (`PeerLost`).
         """
         self._adopt()
         event = prm.e
@@ -239,13 +257,25 @@ class SipCall(pj.Call):  # type: ignore[misc]
             return
         state_event = event.body.tsxState
         tsx = state_event.tsx
-        if tsx.role != pj.PJSIP_ROLE_UAC or tsx.method != "INVITE":
+        if tsx.role != pj.PJSIP_ROLE_UAC:
+            return
+        if state_event.type == pj.PJSIP_EVENT_TRANSPORT_ERROR and self._confirmed():
+            # The peer's port or connection is gone (a TCP/TLS reset, a refused connect): it
+            # will not answer. pjsip keeps such a call; the phone ends it.
+            self._engine.post_from_callback(
+                PeerLost(
+                    int(self.getId()),
+                    f"the customer's side cannot be reached: our {tsx.method} was not delivered "
+                    f"({tsx.statusText})",
+                )
+            )
+        if tsx.method != "INVITE":
             return
         final = tsx.state == pj.PJSIP_TSX_STATE_COMPLETED or (
             tsx.state == pj.PJSIP_TSX_STATE_TERMINATED
             and state_event.prevState != pj.PJSIP_TSX_STATE_COMPLETED
         )
-        if final and self.isActive() and self.getInfo().state == pj.PJSIP_INV_STATE_CONFIRMED:
+        if final and self._confirmed():
             kind, self.reinvite_kind = self.reinvite_kind, ReinviteKind.OTHER
             self._engine.post_from_callback(
                 ReinviteAnswered(int(self.getId()), kind, int(tsx.statusCode), str(tsx.statusText))
@@ -350,7 +380,9 @@ class SipAccount(pj.Account):  # type: ignore[misc]
         ci = call.getInfo()
         call.remote_uri = str(ci.remoteUri)
         self._engine.post_from_callback(
-            IncomingCall(int(prm.callId), str(ci.remoteUri), str(ci.localUri))
+            IncomingCall(
+                int(prm.callId), str(ci.remoteUri), str(ci.localUri), str(prm.rdata.srcAddress)
+            )
         )
 
     @callback

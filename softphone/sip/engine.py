@@ -9,6 +9,12 @@ price, timer gaps of tens of milliseconds under load, is harmless for signalling
 method asserts the thread (`WrongThreadError`); every callback checks it and counts violations.
 Media frame callbacks still run on the bridge clock thread: they never come through here.
 
+Idle costs nothing: RTP shares the SIP sockets' ioqueue (no media worker waking every 10 ms),
+the bridge clock stops a second after the last connection ends and restarts on the next one
+(pjsua's sound auto-close, armed once at start), and Python's cycle collector runs here, on the
+main thread, only when enough objects were allocated (what the automatic collector would do),
+never on a timer: the objects alive at start are frozen, so a collection only scans newer ones.
+
 Transports: one listens on the configured port (UDP, TCP or TLS); others are opened on first use
 (`transport_id`). TLS follows `security.TlsSettings` (verification on by default, TLS 1.2 at
 least, forward-secret ciphers only), and why a TLS connection failed is kept (`tls_failures`) so
@@ -38,6 +44,7 @@ from softphone.sip.guard import callback
 from softphone.sip.logbridge import PjLogWriter
 from softphone.sip.security import TlsSettings, TlsSetupError
 from softphone.sip.securityerrors import TlsFailure
+from softphone.sip.sockets import bound_socket_fds
 from softphone.sip.tlsconfig import tls_config
 from softphone.vocabulary.events import Event, SipError
 
@@ -70,6 +77,7 @@ _TRANSPORTS = {
     "tls": pj.PJSIP_TRANSPORT_TLS,
 }
 _MAX_TLS_FAILURES = 20
+_CLOCK_IDLE_S = 1  # the bridge clock stops this long after its last connection ended
 _SYSTEM_ERRORS = (120000, 170000)  # PJ_ERRNO_START_SYS .. PJ_ERRNO_START_USER: socket errors
 
 
@@ -133,7 +141,6 @@ class SipEngine:
         self.bound_port = 0
         self.thread_violations = 0
         self.handler_errors = 0
-        self._last_gc = time.monotonic()
         self._finalizers: list[Callable[[], None]] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []  # a heap by due time
 
@@ -145,6 +152,7 @@ class SipEngine:
         if self._ep is not None:
             return
         gc.disable()  # pjsua2 destructors must not run on a foreign thread from the cycle GC
+        gc.freeze()  # what the imports made lives as long as the process: never scan it again
         ep = _Endpoint(self)
         with _stdout_silenced():
             ep.libCreate()  # logs to stdout before our log writer can be installed
@@ -160,8 +168,11 @@ class SipEngine:
         cfg.medConfig.channelCount = 1
         cfg.medConfig.ecTailLen = 0
         cfg.medConfig.noVad = True  # every frame is sent: no clipped speech, exact evidence
-        cfg.medConfig.hasIoqueue = True
-        cfg.medConfig.threadCnt = 1
+        # RTP is read by whoever polls the SIP ioqueue: poll() on the main thread. A media
+        # ioqueue of its own would need a worker that wakes every 10 ms, call or no call.
+        cfg.medConfig.hasIoqueue = False
+        cfg.medConfig.threadCnt = 0
+        cfg.medConfig.sndAutoCloseTime = _CLOCK_IDLE_S
         self._log_writer = PjLogWriter()
         cfg.logConfig.writer = self._log_writer
         cfg.logConfig.level = self.config.log_level
@@ -172,6 +183,7 @@ class SipEngine:
             self._transport_id = self._create_transport(ep, self.config.transport, self.config.port)
             ep.libStart()
             ep.audDevManager().setNullDev()
+            _arm_clock_auto_stop(ep)
             _prefer_codecs(ep)
         except pj.Error as exc:
             self.stop()
@@ -220,6 +232,19 @@ class SipEngine:
                     f"{exc.reason}"
                 ) from None
         return self._transports[name]
+
+    def listening_sockets(self) -> tuple[int, ...]:
+        """The descriptors of the sockets SIP requests arrive on (UDP, and TCP/TLS listeners).
+
+        A loop that sleeps while idle watches them to turn at once when a request arrives; RTP
+        and connected TCP/TLS sockets are not among them (empty where the OS does not say).
+        """
+        self.check_thread()
+        ports = {
+            int(str(self.endpoint.transportGetInfo(tid).localName).rsplit(":", 1)[-1])
+            for tid in self._transports.values()
+        }
+        return bound_socket_fds(ports)
 
     def note_tls_failure(self, failure: TlsFailure) -> None:
         """Keep a failed TLS connection's cause, for the message of whatever it made fail."""
@@ -326,6 +351,12 @@ class SipEngine:
         self._handlers.append(handler)
         return lambda: self._handlers.remove(handler) if handler in self._handlers else None
 
+    def next_timer_in(self) -> float | None:
+        """Seconds until the earliest `call_later` action is due (0 if overdue); None if none."""
+        if not self._timers:
+            return None
+        return max(0.0, self._timers[0][0] - time.monotonic())
+
     def call_later(self, delay_s: float, action: Callable[[], None]) -> None:
         """Run `action` on the main thread from the first `poll()` at least `delay_s` later."""
         self.check_thread()
@@ -345,10 +376,7 @@ class SipEngine:
                 self.handler_errors += 1
                 log.error("a timed SIP operation failed: %s", exc)
             self._dispatch()
-        now = time.monotonic()
-        if now - self._last_gc > 5.0:
-            self._last_gc = now
-            gc.collect()
+        _collect_garbage()
 
     def _dispatch(self) -> None:
         while True:
@@ -373,6 +401,29 @@ class SipEngine:
                 return False
             self.poll(step_ms)
         return True
+
+
+def _collect_garbage() -> None:
+    """Collect cycles on this (the main) thread by the thresholds the automatic collector uses."""
+    young, middle, old = gc.get_count()
+    threshold, middle_threshold, old_threshold = gc.get_threshold()
+    if young < threshold:
+        return
+    generation = 0
+    if middle >= middle_threshold:
+        generation = 2 if old >= old_threshold else 1
+    gc.collect(generation)
+
+
+def _arm_clock_auto_stop(ep: pj.Endpoint) -> None:
+    """Let the bridge clock stop while nothing is connected, from now on.
+
+    Setting the null device cancels pjsua's idle check, and only a disconnection, a removed
+    port or a call's end schedules it again; this disconnection of nothing does that once.
+    """
+    devices = ep.audDevManager()
+    with contextlib.suppress(pj.Error):
+        devices.getCaptureDevMedia().stopTransmit(devices.getPlaybackDevMedia())
 
 
 # Wideband G.722 first, then G.711 (what every PBX speaks); the rest only if a peer offers

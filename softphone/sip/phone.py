@@ -10,6 +10,7 @@ import pjsua2 as pj
 
 from softphone.sip.call import SipAccount, SipCall, audio_index
 from softphone.sip.engine import SipEngine
+from softphone.sip.liveness import RtpWatch
 from softphone.sip.ports import FramePort
 from softphone.sip.security import SrtpMode, transport_uri
 from softphone.sip.tlsconfig import apply_srtp
@@ -23,6 +24,7 @@ from softphone.vocabulary.events import (
     Event,
     MediaChanged,
     MediaStatus,
+    PeerLost,
     ReinviteAnswered,
     ReinviteKind,
     SipError,
@@ -109,6 +111,20 @@ class _Routes:
 _GLARE_WAIT_S = {CallDirection.OUTBOUND: (2.1, 4.0), CallDirection.INBOUND: (0.0, 2.0)}
 _SEND_RETRY_S = 0.25  # a re-INVITE that could not be sent (a transaction of the peer's open)
 _SEND_ATTEMPTS = 20
+REFUSAL_HOLD_S = 0.3
+"""How long a refused incoming call keeps its pjsua call slot before its final response.
+
+pjsua gives every INVITE it takes in an RTP and an RTCP socket before the app hears of it, and a
+closed socket keeps its slot in the 64-slot ioqueue for 0.5 s; when every call slot is taken,
+pjsua answers further INVITEs 486 statelessly, with no socket. Refusing at once let a flood of
+INVITEs (70/s) fill the ioqueue, and the library's assertion aborted the process. Held this long,
+the `EngineConfig.max_calls` slots can open at most max_calls / 0.3 s calls a second: with 4 slots,
+8 sockets live and about 14 closing, far below 64, whatever the rate of the flood.
+"""
+# RFC 4028 session timers, used when the peer supports them (pjsua's defaults, made explicit):
+# a peer that stops refreshing the session is hung up with 408 "No session refresh received."
+_SESSION_EXPIRES_S = 1800
+_MIN_SE_S = 90  # the RFC's (and pjsip's) floor
 
 
 class Phone:
@@ -126,6 +142,7 @@ class Phone:
         self._accept_transfers = False
         engine.subscribe(self._on_event)  # first subscriber: routes are fixed before others run
         self._transfers = CallTransfers(engine, self._calls)
+        self._rtp_watch = RtpWatch(engine, self._calls, self.media, self._end_dead)
         engine.add_finalizer(self._shutdown)
 
     # --- accounts --------------------------------------------------------------------------
@@ -136,6 +153,9 @@ class Phone:
         self._verify_uri(spec.uri, "account URI")
         cfg = self._engine.account_config(spec.uri, spec.transport)
         apply_srtp(cfg, spec.srtp)
+        cfg.callConfig.timerUse = pj.PJSUA_SIP_TIMER_OPTIONAL
+        cfg.callConfig.timerSessExpiresSec = _SESSION_EXPIRES_S
+        cfg.callConfig.timerMinSESec = _MIN_SE_S
         if spec.outbound_proxy:
             proxy = self._on_transport(spec.outbound_proxy, spec)
             self._verify_uri(proxy, "outbound proxy URI")
@@ -215,6 +235,18 @@ class Phone:
         self._routes.setdefault(call_id, _Routes())
         return call_id
 
+    def watch_rtp(self, timeout_s: float) -> None:
+        """End calls that receive no RTP for `timeout_s` while their media says they should.
+
+        0 stops watching. A call ended so is preceded by a `PeerLost` event with the reason (as
+        is one whose request the transport could not deliver); the phone hangs up on it.
+        """
+        self._engine.check_thread()
+        self._rtp_watch.set_timeout(timeout_s)
+
+    def _end_dead(self, call_id: int, reason: str) -> None:
+        self._engine.post(PeerLost(call_id, reason))  # hung up as it is delivered
+
     def ringing(self, call_id: int) -> None:
         """Tell the caller the phone is ringing (180)."""
         self._answer_with(call_id, 180)
@@ -224,10 +256,24 @@ class Phone:
         self._answer_with(call_id, 200)
 
     def reject(self, call_id: int, code: int = 486) -> None:
-        """Decline an incoming call with a final error response (486 Busy Here by default)."""
+        """Decline an incoming call with a final error response (486 Busy Here by default).
+
+        The response goes out REFUSAL_HOLD_S later (see there); a caller that cancels first
+        ends the call itself.
+        """
         if not 400 <= code < 700:
             raise SipError(f"a reject needs a 4xx-6xx status code, not {code}")
-        self._answer_with(call_id, code)
+        self._call(call_id)
+        self._engine.call_later(REFUSAL_HOLD_S, lambda: self._refuse_now(call_id, code))
+
+    def _refuse_now(self, call_id: int, code: int) -> None:
+        call = self._calls.get(call_id)
+        if call is None or not call.isActive():
+            return  # cancelled or gone meanwhile: nothing to refuse
+        try:
+            self._answer_with(call_id, code)
+        except SipError as exc:
+            log.info("call %d ended before its refusal went out: %s", call_id, exc)
 
     def _answer_with(self, call_id: int, code: int) -> None:
         call = self._call(call_id)
@@ -599,6 +645,11 @@ class Phone:
             self._apply_routes(event.call_id)  # a re-INVITE recreates the stream port
         elif isinstance(event, ReinviteAnswered):
             self._on_reinvite_answered(event)
+        elif isinstance(event, PeerLost):
+            log.warning(
+                "call %d: ending it, the other side is gone: %s", event.call_id, event.reason
+            )
+            self.hangup(event.call_id)
         elif isinstance(event, CallStateChanged) and event.state is CallState.DISCONNECTED:
             self._media.pop(event.call_id, None)
             self._routes.pop(event.call_id, None)

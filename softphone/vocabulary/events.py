@@ -67,11 +67,15 @@ class Event:
 
 @dataclass(frozen=True)
 class IncomingCall(Event):
-    """A new inbound call is offered; the engine already answered 100 Trying."""
+    """A new inbound call is offered; the engine already answered 100 Trying.
+
+    `source` is the address ("host:port") the INVITE came from, for the desk's screen.
+    """
 
     call_id: int
     remote_uri: str
     local_uri: str
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,17 @@ class MediaChanged(Event):
 
     call_id: int
     media: MediaStatus
+
+
+@dataclass(frozen=True)
+class PeerLost(Event):
+    """The phone is ending a call whose other side is gone; `reason` says how it knows.
+
+    Posted before the hang-up, so the call's end (and its recording) carries the reason.
+    """
+
+    call_id: int
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from softphone.app.peerproc import CustomerPeer
 
@@ -123,26 +123,18 @@ def driver_output(driver: subprocess.Popen[str], timeout: float = 60.0) -> Any:
     return json.loads(out.strip().splitlines()[-1])
 
 
-class Answering:
-    """`softphone answer --listen 127.0.0.1:0 ...` started in the background."""
+class Running:
+    """`softphone ARGS` started in the background; `finish` waits for it and gives its outcome."""
 
     def __init__(self, args: Sequence[str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "softphone.cli", "answer", "--listen", "127.0.0.1:0", *args],
+            [sys.executable, "-m", "softphone.cli", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=child_env(),
         )
-        stdout: IO[str] | None = self.proc.stdout
-        assert stdout is not None
-        first = stdout.readline()
-        if not first.startswith("listening on "):
-            self.proc.kill()
-            _, err = self.proc.communicate(timeout=10)
-            raise RuntimeError(f"softphone answer did not start: {first!r} {err}")
-        self.port = int(first.strip().rsplit(":", 1)[1])
 
     def finish(self, timeout: float = 60.0) -> Finished:
         """Wait for the call to end and the process to exit."""
@@ -153,10 +145,25 @@ class Answering:
             out, err = self.proc.communicate(timeout=10)
         return Finished(self.proc.returncode, out, err)
 
-    def __enter__(self) -> Answering:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate(timeout=10)
+
+
+class Answering(Running):
+    """`softphone answer --listen 127.0.0.1:0 ...` started in the background."""
+
+    def __init__(self, args: Sequence[str]) -> None:
+        super().__init__(["answer", "--listen", "127.0.0.1:0", *args])
+        stdout: IO[str] | None = self.proc.stdout
+        assert stdout is not None
+        first = stdout.readline()
+        if not first.startswith("listening on "):
+            self.proc.kill()
+            _, err = self.proc.communicate(timeout=10)
+            raise RuntimeError(f"softphone answer did not start: {first!r} {err}")
+        self.port = int(first.strip().rsplit(":", 1)[1])

@@ -113,7 +113,7 @@ def test_malformed_invites_and_a_scan_leave_the_phone_able_to_answer(
                 "--maximumtime",
                 "20",
                 "-t",
-                "0.02",
+                "0.1",  # slow enough that a call slot is free when it reaches "agent"
                 "--force",
                 "127.0.0.1",
             ],

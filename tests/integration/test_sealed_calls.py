@@ -27,7 +27,7 @@ from softphone.recordings.store import PARTIAL_SEALED_SUFFIX
 from softphone.recordings.writer import file_sha256
 from tests.integration.policies import Compliance, tone_policy
 from tests.integration.softphone_cli import REPO, StartPeer, child_env, run_softphone, tone_call
-from tests.unit.test_recording_sealed import assert_all_age_ciphertext
+from tests.unit.test_recording_sealed import assert_all_ciphertext
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +53,7 @@ def assert_ciphertext_only(recordings: Path) -> list[Path]:
         data = path.read_bytes()
         assert b"RIFF" not in data and b"WAVE" not in data, path
         if path.name.endswith((".sealed", PARTIAL_SEALED_SUFFIX)):
-            assert_all_age_ciphertext(path)
+            assert_all_ciphertext(path)
             containers.append(path)
         else:  # metadata (".json.tmp" while it is replaced), the audit trail, the index
             assert path.name.endswith((".json", ".json.tmp", ".jsonl", ".sqlite", ".lock")), path

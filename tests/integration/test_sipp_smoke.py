@@ -259,6 +259,8 @@ def test_all_scenarios_are_covered() -> None:
         "uas_refer_no_notify",
         "uac_refer",
         "uac_replaces",
+        "uas_rtp_stops",  # dead peers (test_dead_peers.py)
+        "uac_session_timer",
     }
 
 

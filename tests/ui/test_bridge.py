@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +113,33 @@ def test_a_failing_turn_is_said_once_and_the_loop_goes_on(rig: Rig, qtbot: QtBot
         (None, "The phone hit an error: socket gone")
     ]
     assert rig.turns == 1  # the third turn went through
+
+
+def test_the_loop_turns_seldom_while_idle_and_often_during_a_call(rig: Rig, qtbot: QtBot) -> None:
+    bridge = DeskBridge(rig.desk, rig.turn, interval_ms=10, idle_interval_ms=250)
+    bridge.start()
+    assert bridge.interval_ms == 250  # no call: only the engine's timers need looking at
+    call_id = rig.phone.incoming()
+    bridge.turn_once()
+    assert bridge.interval_ms == 10  # a live call: media, timers and progress
+    rig.phone.peer_hangs_up(call_id)
+    with qtbot.wait_signal(bridge.call_ended, timeout=2000):
+        pass
+    assert bridge.interval_ms == 250
+    rig.desk.dial("sip:customer@example.org")  # a command, not a turn, made the call
+    assert bridge.interval_ms == 10
+    bridge.stop()
+
+
+def test_a_request_on_a_wake_socket_turns_the_idle_loop_at_once(rig: Rig, qtbot: QtBot) -> None:
+    ours, peer = socket.socketpair()
+    with ours, peer:
+        bridge = DeskBridge(rig.desk, rig.turn, idle_interval_ms=60_000, wake=[ours.fileno()])
+        bridge.start()
+        call_id = rig.phone.incoming()  # the fake phone queues it; no timer turn comes
+        peer.send(b"INVITE")  # what the SIP socket would see
+        with qtbot.wait_signal(bridge.call_changed, timeout=2000) as blocker:
+            pass
+        assert blocker.args is not None and blocker.args[0].call.call_id == call_id
+        bridge.stop()  # before the socket closes: a stopped bridge watches nothing
+        ours.recv(16)

@@ -437,6 +437,42 @@ def test_an_acknowledgement_without_unverified_tls_is_a_warning(files: Files) ->
     ]
 
 
+def test_trusted_hosts_are_hosts_addresses_or_networks(files: Files) -> None:
+    text = MINIMAL + '\n[security]\ntrusted_hosts = ["sbc.example.com", "10.20.0.0/16", "::1"]\n'
+    policy = load_policy(write_policy(files, text), default_recordings=files.recordings)
+    assert policy.security.trusted_hosts == ("sbc.example.com", "10.20.0.0/16", "::1")
+    assert builtin_policy().security.trusted_hosts == ()
+
+
+@pytest.mark.parametrize("entry", ["10.0.0.0/33", "pbx example", "300.1.2.3", ""])
+def test_a_bad_trusted_host_is_named(files: Files, entry: str) -> None:
+    text = MINIMAL + f'\n[security]\ntrusted_hosts = ["ok.example", "{entry}"]\n'
+    [found] = problems(files, text)
+    assert found.startswith("policy.toml:10: security.trusted_hosts: expected an array of hosts")
+    assert f'"{entry}" in it' in found
+
+
+def test_the_rtp_timeout_is_seconds_and_zero_disables_it(files: Files) -> None:
+    assert builtin_policy().media.rtp_timeout_s == 30
+    for value in (0, 2, 3600):
+        text = MINIMAL + f"\n[media]\nrtp_timeout_s = {value}\n"
+        policy = load_policy(write_policy(files, text), default_recordings=files.recordings)
+        assert policy.media.rtp_timeout_s == value
+
+
+@pytest.mark.parametrize("value", ["-1", "3601", "2.5", '"30"', "true"])
+def test_a_bad_rtp_timeout_is_refused(files: Files, value: str) -> None:
+    assert problems(files, MINIMAL + f"\n[media]\nrtp_timeout_s = {value}\n") == [
+        "policy.toml:10: media.rtp_timeout_s: expected a whole number of seconds (0: never) from "
+        f"0 to 3600, got {value}"
+    ]
+
+
+def test_media_has_no_other_keys(files: Files) -> None:
+    [found] = problems(files, MINIMAL + "\n[media]\nrtp_timeout = 5\n")
+    assert found.startswith("policy.toml:10: media.rtp_timeout: unknown key")
+
+
 def test_default_language_must_be_one_of_the_languages(files: Files) -> None:
     text = MINIMAL.replace('default_language = "nl"', 'default_language = "de"')
     assert problems(files, text) == [
@@ -691,7 +727,8 @@ def test_the_admin_guide_shows_the_example_and_documents_every_key() -> None:
         "transport", "srtp", "outbound_proxy", "default_language", "id", "audio", "purpose",
         "directory", "retention_days", "pause_requires_reason", "encrypt_to", "tls_verify_server",
         "ca_file",
-        "acknowledge_unverified_tls", "tls_min_version", "allow_incoming_transfer",
+        "acknowledge_unverified_tls", "tls_min_version", "trusted_hosts", "rtp_timeout_s",
+        "allow_incoming_transfer",
     ]  # fmt: skip
     for key in [*policy_keys, *SETTINGS]:
         assert f"| `{key}` |" in guide, key

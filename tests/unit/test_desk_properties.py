@@ -10,7 +10,7 @@ from pathlib import Path
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
-from softphone.calls.desk import Desk
+from softphone.calls.desk import Desk, Screen
 from softphone.calls.session import SessionSetup
 from softphone.calls.snapshot import (
     CallEnded,
@@ -42,7 +42,7 @@ class _Spec:
 class Harness:
     """A desk on a fake phone; each step is a command of the agent or something a peer does."""
 
-    def __init__(self) -> None:
+    def __init__(self, screen: Screen | None = None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="desk-")
         store = RecordingStore(Path(self._tmp.name), agent="agent")
         disclosure = Disclosure(_Spec(), bytes(FRAME_BYTES * DISCLOSURE_FRAMES), "0" * 64)
@@ -53,7 +53,7 @@ class Harness:
         setup = SessionSetup(
             agent="agent", disclosure=disclosure, store=store, pause_requires_reason=True
         )
-        self.desk = Desk(self.engine, self.phone, setup, (mic, speaker), max_calls=2)
+        self.desk = Desk(self.engine, self.phone, setup, (mic, speaker), max_calls=2, screen=screen)
         self.events: list[DeskEvent] = []
         self.desk.subscribe(self.events.append)
 

@@ -67,14 +67,19 @@ def plaintext_found(root: Path, frames: list[bytes]) -> list[str]:
     return found
 
 
-def assert_all_age_ciphertext(path: Path) -> sealed.Layout:
-    """`path` is the container and every byte after its header is framing or an age file."""
+def assert_all_ciphertext(path: Path) -> sealed.Layout:
+    """`path` is a version 2 container and every byte after its header line is framing, the
+    age file that wraps the file key, or AES-GCM ciphertext of exactly its frames and tag."""
     data = path.read_bytes()
     found = sealed.layout(data)
-    assert found.whole == len(data), "bytes after the last whole chunk"
+    assert found.magic == sealed.MAGIC and found.whole == len(data), "bytes after the last chunk"
     covered = len(sealed.MAGIC)
-    for _kind, _frames, offset, size in found.chunks:
-        assert data[offset : offset + size].startswith(AGE_MAGIC)
+    for index, (kind, frames, offset, size) in enumerate(found.chunks):
+        assert (kind == sealed.KEY) == (index == 0)
+        if kind == sealed.KEY:
+            assert data[offset : offset + size].startswith(AGE_MAGIC)
+        elif kind == sealed.AUDIO:
+            assert size == frames * sealed.BYTES_PER_FRAME + sealed.TAG_BYTES
         covered += 9 + size
     assert covered == len(data)
     return found
@@ -115,17 +120,17 @@ def test_a_sealed_recording_has_no_plaintext_and_only_qa_can_open_it(tmp_path: P
     metadata = read_metadata(meta_path)
     audio_path = meta_path.with_name(metadata.audio.file)
     assert audio_path.suffix == ".sealed" and plaintext_found(tmp_path, frames) == []
-    layout = assert_all_age_ciphertext(audio_path)
+    layout = assert_all_ciphertext(audio_path)
     assert layout.closed and layout.frames == 60 * FRAME_SAMPLES == metadata.audio.frames
     assert metadata.audio.encryption == {
-        "container": "softphone.sealed/1",
-        "scheme": "age-x25519",
+        "container": "softphone.sealed/2",
+        "scheme": "age-x25519 file key, aes-256-gcm chunks",
         "recipients": [fingerprint(QA_PUBLIC), fingerprint(str(other.to_public()))],
     }
     # The agent's side: no key. Verify still works on the ciphertext; the audio stays sealed.
     assert [p for _rid, p in verify_library(tmp_path)[0]] == [[]]
     locked = open_audio(audio_path, [metadata.audio.sha256])
-    assert locked.sealed and locked.data is None and locked.frames == 60 * FRAME_SAMPLES
+    assert locked.sealed and locked.pcm is None and locked.frames == 60 * FRAME_SAMPLES
     with pytest.raises(SealedAudioError, match="sealed: this recording is encrypted to QA's key"):
         locked.samples()
     with pytest.raises(SealedAudioError, match="softphone qa import-key"):
@@ -157,8 +162,8 @@ def test_a_flipped_byte_in_the_ciphertext_is_caught_by_verify(tmp_path: Path) ->
     audio_path.write_bytes(bytes(data))
     ((_rid, problems),) = verify_library(tmp_path)[0]
     assert [p.kind for p in problems] == ["altered"], problems
-    # Even with the hash in the metadata rewritten to match, age's authentication refuses it.
-    with pytest.raises(SealedAudioError, match="cannot be decrypted"):
+    # Even with the hash in the metadata rewritten to match, AES-GCM's authentication refuses it.
+    with pytest.raises(SealedAudioError, match="tampered with: its audio chunk"):
         open_audio(audio_path, [file_sha256(audio_path)], keys=lambda: [str(QA)])
     audio_path.write_bytes(bytes(data[: len(data) // 3]))  # cut off: fewer frames than sealed
     ((_rid, problems),) = verify_library(tmp_path)[0]
@@ -235,10 +240,10 @@ def test_a_kill_mid_call_recovers_a_sealed_recording_missing_at_most_a_second(
     child.wait()
     child.stdout.close()
     with paths.partial.open("ab") as half:  # as if the kill came in the middle of an append
-        half.write(sealed.chunk(sealed.AUDIO, 7, b"\0" * 28, [QA.to_public()])[:40])
+        half.write(sealed.FRAME.pack(sealed.AUDIO, 7, 28 + sealed.TAG_BYTES) + bytes(31))
     assert store.recover() == [paths.metadata]
     assert not paths.partial.exists() and plaintext_found(tmp_path, []) == []
-    layout = assert_all_age_ciphertext(paths.audio)
+    layout = assert_all_ciphertext(paths.audio)
     assert not layout.closed  # no trailer: the call never ended
     metadata = read_metadata(paths.metadata)
     assert metadata.status == "interrupted" and metadata.audio.encryption is not None

@@ -1,18 +1,32 @@
 """Child process: proves the engine's thread model on a real call and prints one JSON verdict.
 
 pjsua2 from a foreign thread must raise `WrongThreadError` (not abort), and every callback of a
-full call (setup, hold, resume, hang-up) must arrive on the main thread.
+full call (setup, hold, resume, hang-up) must arrive on the main thread. And an idle engine
+runs no thread that wakes on its own: the bridge clock ticks only while something is connected
+(it stops again after the call) and no media worker polls.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 
 from softphone.app.root import PhoneConfig, open_stack
 from softphone.sip.engine import WrongThreadError
 from softphone.vocabulary.events import CallState, CallStateChanged, Event
+
+IDLE_CLOCK_WAIT_S = 5.0  # the clock stops a second after its last connection; allow for load
+
+
+def native_threads() -> list[str]:
+    """The names of this process's threads, as the kernel knows them."""
+    names = []
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/comm") as comm:
+            names.append(comm.read().strip())
+    return names
 
 
 def main(uri: str) -> int:
@@ -27,6 +41,8 @@ def main(uri: str) -> int:
                 states.append(event.state.value)
 
         engine.subscribe(record)
+        idle = lambda: "clock" not in native_threads()  # noqa: E731
+        result["idle_before"] = engine.run_until(idle, IDLE_CLOCK_WAIT_S)
         errors: list[str] = []
 
         def foreign() -> None:
@@ -41,12 +57,15 @@ def main(uri: str) -> int:
         result["foreign_thread_error"] = errors[0] if errors else None
         call = phone.make_call(uri)
         engine.run_until(lambda: CallState.CONFIRMED.value in states, 10)
+        result["threads_in_call"] = sorted(set(native_threads()))
         phone.hold(call)
         engine.run_until(lambda: phone.media(call).local_hold, 5)
         phone.resume(call)
         engine.run_until(lambda: phone.media(call).active, 5)
         phone.hangup(call)
         engine.run_until(lambda: CallState.DISCONNECTED.value in states, 5)
+        result["idle_after"] = engine.run_until(idle, IDLE_CLOCK_WAIT_S)
+        result["threads_idle"] = sorted(set(native_threads()))
         result["states"] = states
         result["thread_violations"] = engine.thread_violations
         result["handler_errors"] = engine.handler_errors
