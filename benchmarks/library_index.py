@@ -46,38 +46,45 @@ def generate(root: Path, count: int) -> None:
     """`count` recordings' metadata below `root`, as the store names them."""
     made: set[Path] = set()
     for n in range(count):
-        started = T0 + (n * 315.37) % (365 * 86400)
-        agent = f"agent{n % AGENTS:02d}"
-        day = root / agent / time.strftime("%Y/%m/%d", time.gmtime(started))
+        rid, metadata = recording(n)
+        day = (root / rid).parent
         if day not in made:
             day.mkdir(parents=True, exist_ok=True)
             made.add(day)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
-        direction = ("inbound", "outbound")[n % 2]
-        name = f"{stamp}-{direction}-{n:010x}"
-        length = 30.0 + (n * 7) % 900
-        metadata = RecordingMetadata(
-            call=CallFacts(
-                f"{n}@pbx.example",
-                direction,
-                f"sip:{agent}@pbx.example",
-                f"sip:+3120{n:07d}@carrier{n % 50}.example",
-                agent,
-                started,
-                started + length,
-            ),
-            audio=AudioFacts(f"{name}.wav", 16000, frames=int(length * 16000), duration_s=length),
-            disclosure=DisclosureEvidence(
-                "acme-nl-2026-01", "nl", "kwaliteit", "ab" * 32, 6.0, started - 6, started, 300
-            ),
-            status="interrupted" if n % 97 == 0 else "complete",
-            gate=[GateEntry(started, 0.0, "open", "disclosure-completed")],
-            holds=[HoldInterval("local", started + 60, started + 90, 60.0)] if n % 5 == 0 else [],
-            pauses=[PauseInterval("card number", agent, started + 9, started + 20, 9.0, agent)]
-            if n % 11 == 0
-            else [],
-        )
-        write_metadata(day / f"{name}.json", metadata)
+        write_metadata(root / f"{rid}.json", metadata)
+
+
+def recording(n: int) -> tuple[str, RecordingMetadata]:
+    """The `n`th generated recording: its id (as the store names it) and its metadata."""
+    started = T0 + (n * 315.37) % (365 * 86400)
+    agent = f"agent{n % AGENTS:02d}"
+    day = f"{agent}/{time.strftime('%Y/%m/%d', time.gmtime(started))}"
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
+    direction = ("inbound", "outbound")[n % 2]
+    name = f"{stamp}-{direction}-{n:010x}"
+    length = 30.0 + (n * 7) % 900
+    metadata = RecordingMetadata(
+        call=CallFacts(
+            f"{n}@pbx.example",
+            direction,
+            f"sip:{agent}@pbx.example",
+            f"sip:+3120{n:07d}@carrier{n % 50}.example",
+            agent,
+            started,
+            started + length,
+        ),
+        audio=AudioFacts(f"{name}.wav", 16000, frames=int(length * 16000), duration_s=length),
+        disclosure=DisclosureEvidence(
+            "acme-nl-2026-01", "nl", "kwaliteit", "ab" * 32, 6.0, started - 6, started, 300
+        ),
+        status="interrupted" if n % 97 == 0 else "complete",
+        gate=[GateEntry(started, 0.0, "open", "disclosure-completed")],
+        holds=[HoldInterval("local", started + 60, started + 90, 60.0)] if n % 5 == 0 else [],
+        pauses=[PauseInterval("card number", agent, started + 9, started + 20, 9.0, agent)]
+        if n % 11 == 0
+        else [],
+    )
+    return f"{day}/{name}", metadata
 
 
 SEARCHES: list[tuple[str, Filters]] = [

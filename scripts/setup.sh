@@ -47,6 +47,7 @@ test_packages=(
     binutils             # objdump: PyInstaller reads the bundle's libraries (packaging/build.sh)
     patchelf             # packaging/build.sh drops build-machine library paths from the bundle
     lintian              # tests/packaging checks the .deb with it
+    faketime             # a workstation clock S3 rejects as skewed, in the archive tests
     git
 )
 if ((with_tests)); then

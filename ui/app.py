@@ -31,6 +31,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QListWidgetItem
 
 from softphone.app.accountsession import parse_hostport
+from softphone.app.archiving import archive_state, background_uploads
 from softphone.app.headless import calls_for
 from softphone.app.root import SHUTDOWN_GRACE_S, Audio, PhoneConfig, Softphone, open_softphone
 from softphone.calls.session import SessionSetup
@@ -47,6 +48,7 @@ from softphone.recordings.index import LibraryIndex
 from softphone.recordings.metadata import MetadataError, read_metadata
 from softphone.recordings.timeline import reference_hashes
 from softphone.vocabulary.events import CallDirection
+from ui.archivelabel import ArchiveLabel
 from ui.bridge import DeskBridge
 from ui.history import PastCall
 from ui.mainwindow import HistorySource, MainWindow
@@ -204,9 +206,13 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
     translations.use(phone.settings.ui.language if phone.settings else "")
     account = phone.config.account
     screen = calls_for(account.user if account else None)
-    with open_softphone(
-        phone.config, phone.setup, phone.audio, max_calls=phone.max_calls, screen=screen
-    ) as softphone:
+    archive = phone.settings.policy.archive if phone.settings else None
+    with (
+        background_uploads(phone.recordings, archive),
+        open_softphone(
+            phone.config, phone.setup, phone.audio, max_calls=phone.max_calls, screen=screen
+        ) as softphone,
+    ):
         bridge = DeskBridge(softphone.desk, softphone.turn, wake=softphone.wake_sockets())
         window = MainWindow(
             bridge,
@@ -219,6 +225,9 @@ def run_window(phone: WindowPhone, ready: Ready | None = None) -> int:
             review=_review(phone),
         )
         window.history.itemActivated.connect(recording_opener(window))
+        if archive is not None:
+            label = ArchiveLabel(lambda: archive_state(phone.recordings), window)
+            window.statusBar().addPermanentWidget(label)
         if account is None or account.registrar is None:  # no registration will be reported
             address = softphone.stack.phone.account_uri()
             text = window.tr("Agent %1 · direct IP calls, reachable at %2")

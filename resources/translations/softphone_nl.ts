@@ -17,6 +17,16 @@
     </message>
 </context>
 <context>
+    <name>ArchiveLabel</name>
+    <message numerus="yes">
+        <source>archive unreachable, %n waiting</source>
+        <translation>
+            <numerusform>archief onbereikbaar, %n wacht</numerusform>
+            <numerusform>archief onbereikbaar, %n wachten</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CallActions</name>
     <message>
         <source>Call</source>

@@ -248,6 +248,7 @@ def recording_setup(settings: Settings, recordings: Path, agent: str) -> Session
         group=policy.group,
         pause_requires_reason=policy.pause_requires_reason,
         encrypt_to=policy.encrypt_to,
+        archived_first=settings.policy.archive is not None,  # retention keeps the only copy
     )
 
 

@@ -28,6 +28,7 @@ def prepare_setup(
     group: str | None = None,
     pause_requires_reason: bool = False,
     encrypt_to: tuple[str, ...] = (),
+    archived_first: bool = False,
 ) -> SessionSetup:
     """Load the disclosure and open the store: recover interrupted recordings, expire old ones.
 
@@ -53,7 +54,9 @@ def prepare_setup(
             for recovered in store.recover():
                 log.warning("recovered an interrupted recording: %s", recovered)
             if retention_days is not None:
-                retention = RetentionSweeper(store.root, retention_days)
+                retention = RetentionSweeper(
+                    store.root, retention_days, archived_first=archived_first
+                )
                 retention.sweep(time.time())
         except StoreError as exc:
             problems.append(f"nothing will be recorded: {exc}")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from softphone.app.accountsession import RegistrationFailedError, call_failure, choose_account
+from softphone.app.archiving import flush_before_exit
 from softphone.app.headless import CallFailedError, CallReport, ScriptedCall, Timetable, calls_for
 from softphone.app.registrationnews import RegistrationNews
 from softphone.app.reporttext import call_text
@@ -175,6 +176,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print_json({"direction": args.command, "error": str(exc)})
         return exitcodes.FAILED
+    flush_before_exit(recordings, settings.policy.archive)  # bounded: EXIT_FLUSH_S
     return _worst(codes)
 
 

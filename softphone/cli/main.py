@@ -20,7 +20,14 @@ from softphone.app.registercheck import (
 )
 from softphone.app.reporttext import registration_text
 from softphone.calls.pause import reason_refusal
-from softphone.cli import auditcommand, callcommand, qacommand, recordingscommand, windowcommand
+from softphone.cli import (
+    archivecommand,
+    auditcommand,
+    callcommand,
+    qacommand,
+    recordingscommand,
+    windowcommand,
+)
 from softphone.cli.cliout import configure_logging, guarded, print_json, resolve_path, say
 from softphone.config import commands as config_commands
 from softphone.config.credentials import CredentialError, KeyringUnavailableError
@@ -267,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parsers(sub)
     recordingscommand.add_parser(sub)
     auditcommand.add_parser(sub)
+    archivecommand.add_parser(sub)
     qacommand.add_parser(sub)
     return parser
 
@@ -339,9 +347,14 @@ def _recordings(args: argparse.Namespace) -> int:
     else:
         directory = _settings(args).recording.directory
     if args.command == auditcommand.COMMAND:
-        return auditcommand.run(args, directory)
+        return auditcommand.run(args, directory, lambda: _settings(args).policy.archive)
+    if args.command == archivecommand.COMMAND:
+        return archivecommand.run(args, directory, lambda: _settings(args).policy.archive)
     return recordingscommand.run(
-        args, directory, lambda: _settings(args).policy.recording.retention_days
+        args,
+        directory,
+        lambda: _settings(args).policy.recording.retention_days,
+        lambda: _settings(args).policy.archive,
     )
 
 
@@ -351,7 +364,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             return callcommand.run(args, _settings(args))
         if args.command in windowcommand.COMMANDS:
             return windowcommand.run(args, _settings)
-        if args.command in (recordingscommand.COMMAND, auditcommand.COMMAND):
+        if args.command == archivecommand.COMMAND and args.archive_action == "set-secret":
+            return archivecommand.run(args, Path(), lambda: _settings(args).policy.archive)
+        if args.command in (
+            recordingscommand.COMMAND,
+            auditcommand.COMMAND,
+            archivecommand.COMMAND,
+        ):
             return _recordings(args)
         if args.command == qacommand.COMMAND and args.qa_action is None:
             return windowcommand.run_qa(args, _settings)

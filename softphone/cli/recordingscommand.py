@@ -16,10 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from softphone.app.archiving import NO_ARCHIVE
 from softphone.app.recovery import recover_for_readers
 from softphone.cli import playcommand
 from softphone.cli.cliout import print_json, say
+from softphone.config.schema import ArchivePolicy
 from softphone.media.devices import DeviceError
+from softphone.recordings.archiveclient import s3_client
+from softphone.recordings.archiveerrors import ArchiveError
+from softphone.recordings.archiveindex import ArchiveIndex
 from softphone.recordings.audiofile import AudioIntegrityError, SealedAudioError
 from softphone.recordings.audit import AuditError, AuditLog
 from softphone.recordings.catalog import find_entry, verify_library
@@ -98,6 +103,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.add_argument("--text", help="words in the parties, pause reasons, errors, transfers")
     listing.add_argument("--limit", type=int, metavar="N")
     listing.add_argument("--rebuild", action="store_true", help="rebuild the index first")
+    for name, text in (
+        ("list", "search every workstation's recordings in the policy's archive"),
+        ("play", "fetch the recording (an id as `list --archive` shows) from the archive"),
+    ):
+        parsers[name].add_argument("--archive", action="store_true", help=text)
     for name in ("show", "export", "hold"):
         parsers[name].add_argument("id", help="the recording's id (as `list` shows) or name")
     parsers["export"].add_argument("--to", required=True, metavar="PATH", dest="target")
@@ -110,8 +120,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parsers["purge"].add_argument("--dry-run", action="store_true", help="delete nothing")
 
 
-def run(args: argparse.Namespace, root: Path, retention_days: Callable[[], int]) -> int:
-    """Run `recordings ACTION` on the directory `root`."""
+def run(
+    args: argparse.Namespace,
+    root: Path,
+    retention_days: Callable[[], int],
+    archive: Callable[[], ArchivePolicy | None] = lambda: None,
+) -> int:
+    """Run `recordings ACTION` on the directory `root` (or, with --archive, on the archive)."""
+    if getattr(args, "archive", False):
+        return _from_archive(args, archive())
     if not root.is_dir():
         say(f"the recordings directory '{root}' does not exist; give --recordings DIR")
         return exitcodes.BAD_INPUT
@@ -123,7 +140,7 @@ def run(args: argparse.Namespace, root: Path, retention_days: Callable[[], int])
         "play": playcommand.run,
         "verify": _verify,
         "hold": _hold,
-        "purge": lambda a, r: _purge(a, r, retention_days()),
+        "purge": lambda a, r: _purge(a, r, retention_days(), archive() is not None),
     }[args.recordings_action]
     try:
         return action(args, root)
@@ -135,8 +152,29 @@ def run(args: argparse.Namespace, root: Path, retention_days: Callable[[], int])
         return exitcodes.FAILED
 
 
-def _list(args: argparse.Namespace, root: Path) -> int:
-    index = LibraryIndex(root)
+def _from_archive(args: argparse.Namespace, policy: ArchivePolicy | None) -> int:
+    if policy is None:
+        say(NO_ARCHIVE)
+        return exitcodes.BAD_INPUT
+    index = ArchiveIndex(policy, s3_client(policy))
+    try:
+        if args.recordings_action == "list":
+            return _list(args, index.root, index)
+        index.fetch(args.id)
+        return playcommand.run(args, index.root)
+    except ArchiveError as exc:
+        say(str(exc))
+        return exitcodes.FAILED
+    except (LookupError, ValueError) as exc:
+        say(str(exc))
+        return exitcodes.BAD_INPUT
+    except (AuditError, AudioIntegrityError, SealedAudioError, DeviceError) as exc:
+        say(str(exc))
+        return exitcodes.FAILED
+
+
+def _list(args: argparse.Namespace, root: Path, index: LibraryIndex | None = None) -> int:
+    index = LibraryIndex(root) if index is None else index
     done = index.refresh(rebuild=args.rebuild)
     if done.moved_aside is not None:
         say(f"the library index was damaged: moved it to '{done.moved_aside}' and rebuilt it")
@@ -287,8 +325,8 @@ def _hold(args: argparse.Namespace, root: Path) -> int:
     return exitcodes.OK
 
 
-def _purge(args: argparse.Namespace, root: Path, retention_days: int) -> int:
-    sweeper = RetentionSweeper(root, retention_days, only_own=False)
+def _purge(args: argparse.Namespace, root: Path, retention_days: int, archived_first: bool) -> int:
+    sweeper = RetentionSweeper(root, retention_days, only_own=False, archived_first=archived_first)
     result = sweeper.sweep(time.time(), dry_run=args.dry_run)
     if args.json:
         print_json(
@@ -297,6 +335,7 @@ def _purge(args: argparse.Namespace, root: Path, retention_days: int) -> int:
                 "dry_run": args.dry_run,
                 "deleted": result.deleted,
                 "held": result.held,
+                "unarchived": result.unarchived,
                 "problems": result.problems,
             }
         )
@@ -306,6 +345,8 @@ def _purge(args: argparse.Namespace, root: Path, retention_days: int) -> int:
             print(f"{verb} {rid}")
         for rid in result.held:
             print(f"kept {rid}: on legal hold")
+        for rid in result.unarchived:
+            print(f"kept {rid}: not in the archive yet (softphone archive upload)")
     for problem in result.problems:
         say(problem)
     say(

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from softphone.config.archive_section import read_archive
 from softphone.config.audiocheck import disclosure_audio_problem
 from softphone.config.checks import Flag, did_you_mean, show
 from softphone.config.filechecks import (
@@ -68,6 +69,7 @@ def load_policy(
     calls = read_calls(root)
     media = read_media(root)
     qa = read_qa(root)
+    archive = read_archive(root)
     preferences = _read_admin_preferences(root, accounts)
     root.report_unknown(
         {
@@ -93,6 +95,7 @@ def load_policy(
         calls=calls,
         media=media,
         qa=qa,
+        archive=archive,
         preferences=MappingProxyType(preferences),
         locked=locked,
         allow_policy_override=bool(allow_override),

@@ -163,6 +163,28 @@ class QaPolicy:
 
 
 @dataclass(frozen=True)
+class ArchivePolicy:
+    """The S3-compatible object store finished recordings are uploaded to (docs/admin.md).
+
+    `endpoint` None means AWS S3 itself. The secret key is not here: it lives in the OS keyring
+    (`softphone archive set-secret`) or comes from the standard AWS credential chain.
+    `keep_local_days`: an archived recording's local copy is removed that many days after its
+    call (None: kept until retention). `object_lock_days`: when above 0, each object is locked
+    (COMPLIANCE mode) for that many days, on servers that support it.
+    """
+
+    bucket: str
+    endpoint: str | None = None
+    prefix: str = ""
+    region: str | None = None
+    access_key_id: str | None = None
+    verify_tls: bool = True
+    ca_file: Path | None = None
+    keep_local_days: int | None = None
+    object_lock_days: int = 0
+
+
+@dataclass(frozen=True)
 class Policy:
     """The admin policy in force: accounts, disclosure, recording, security, media, locks.
 
@@ -178,6 +200,7 @@ class Policy:
     calls: CallsPolicy = CallsPolicy()
     media: MediaPolicy = MediaPolicy()
     qa: QaPolicy = QaPolicy()
+    archive: ArchivePolicy | None = None
     preferences: Mapping[str, PreferenceValue] = field(default_factory=_frozen_map)
     locked: frozenset[str] = frozenset()
     allow_policy_override: bool = False

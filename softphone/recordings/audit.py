@@ -43,6 +43,8 @@ class AuditEvent(enum.Enum):
     DELETED = "deleted-by-retention"
     HOLD_SET = "legal-hold-set"
     HOLD_LIFTED = "legal-hold-lifted"
+    ARCHIVED = "archived"
+    REMOVED_ARCHIVED = "removed-locally-after-archive"
 
 
 class AuditError(OSError):
@@ -149,6 +151,38 @@ class AuditLog:
         lines = self._lines()
         return line_hash(lines[-1]) if lines else GENESIS
 
+    def read_from(self, offset: int) -> tuple[list[bytes], int] | None:
+        """The whole lines after byte `offset`, and the offset after them (a line still being
+        written is left for later); None when the file is shorter than `offset`: cut or rewritten.
+        """
+        try:
+            with self.path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size < offset:
+                    return None
+                handle.seek(offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return None if offset else ([], 0)
+        except OSError as exc:
+            raise AuditError(f"cannot read the audit trail '{self.path}': {exc.strerror}") from exc
+        whole = data[: data.rfind(b"\n") + 1]
+        return whole.splitlines(), offset + len(whole)
+
+    def tail(self) -> tuple[str, int]:
+        """The head and the number of entries, from the end of the file only (cheap)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return GENESIS, 0
+        except OSError as exc:
+            raise AuditError(f"cannot read the audit trail '{self.path}': {exc.strerror}") from exc
+        try:
+            last, count, _whole = _last_line(fd)
+        finally:
+            os.close(fd)
+        return (GENESIS if last is None else line_hash(last)), count
+
     def verify(self) -> ChainReport:
         """Check every line against its own hash and the line before it; names the first bad."""
         lines = self._lines()
@@ -162,6 +196,10 @@ class AuditLog:
             prev, prev_seq = line_hash(raw), number
             known.setdefault(prev, number)
         return ChainReport(len(lines), prev)
+
+    def lines(self) -> list[bytes]:
+        """The trail's lines as bytes, without their newlines (what the chain hashes)."""
+        return self._lines()
 
     def _lines(self) -> list[bytes]:
         try:

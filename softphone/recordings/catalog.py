@@ -26,6 +26,7 @@ from softphone.recordings.writer import file_sha256
 
 _SEALED = (AuditEvent.FINALISED.value, AuditEvent.RECOVERED.value)
 _FINISHED = ("complete", "interrupted", "failed")
+_GONE = (AuditEvent.DELETED.value, AuditEvent.REMOVED_ARCHIVED.value)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def read_trail(audit: AuditLog) -> dict[str, TrailFacts]:
         fact = facts.setdefault(entry.recording, TrailFacts())
         if entry.event in _SEALED:
             fact.sealed, fact.deleted = entry.data, False
-        elif entry.event == AuditEvent.DELETED.value:
+        elif entry.event in _GONE:
             fact.deleted = True
     return facts
 

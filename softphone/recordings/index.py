@@ -113,8 +113,7 @@ class LibraryIndex:
         with self._connection() as db:
             known = dict(db.execute("SELECT path, mtime_ns FROM folders").fetchall())
             if rebuild or not known:
-                for table in ("recordings", "folders", *(("text",) if self.has_fts else ())):
-                    db.execute(f"DELETE FROM {table}")
+                self._clear(db)
                 read, _ = self._scan(db, self.root, {})
                 return Refresh(True, read, 0)
             read = removed = 0
@@ -173,6 +172,10 @@ class LibraryIndex:
         except MetadataError as exc:
             row = {"status": "unreadable", "problem": str(exc), "parties": "", "notes": ""}
         row |= {"id": rid, "folder": folder, "mtime_ns": info.st_mtime_ns, "size": info.st_size}
+        self._insert(db, rid, row)
+
+    def _insert(self, db: sqlite3.Connection, rid: str, row: dict[str, Any]) -> None:
+        """Put `row` in the index as the recording `rid` (replacing what it had of it)."""
         self._delete(db, rid)
         cursor = db.execute(_INSERT, [row.get(c) for c in _COLUMNS])
         if self.has_fts:
@@ -180,6 +183,10 @@ class LibraryIndex:
                 "INSERT INTO text (rowid, parties, notes) VALUES (?, ?, ?)",
                 (cursor.lastrowid, row["parties"], row["notes"]),
             )
+
+    def _clear(self, db: sqlite3.Connection) -> None:
+        for table in ("recordings", "folders", *(("text",) if self.has_fts else ())):
+            db.execute(f"DELETE FROM {table}")
 
     def _delete(self, db: sqlite3.Connection, rid: str) -> None:
         if self.has_fts:

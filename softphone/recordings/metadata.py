@@ -155,6 +155,12 @@ def read_metadata(path: Path) -> RecordingMetadata:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MetadataError(f"cannot read recording metadata '{path}': {exc}") from exc
+    return parse_metadata(data, str(path))
+
+
+def parse_metadata(data: Any, name: str) -> RecordingMetadata:
+    """Metadata from its parsed JSON (`name`: the file or object it came from, for errors)."""
+    path = name
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         if _newer(found):

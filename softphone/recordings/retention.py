@@ -24,6 +24,7 @@ from softphone.config.tomlfile import current_user
 from softphone.recordings.access import create_file
 from softphone.recordings.audit import AuditError, AuditEvent, AuditLog
 from softphone.recordings.metadata import MetadataError, read_metadata
+from softphone.recordings.spool import archived_marker
 from softphone.recordings.store import recording_id
 
 log = logging.getLogger("softphone.recorder")
@@ -46,6 +47,7 @@ class SweepResult:
     held: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # one message per recording
     failed: list[str] = field(default_factory=list)  # deletions that could not be done
+    unarchived: list[str] = field(default_factory=list)  # kept: not in the archive yet
 
     @property
     def problems(self) -> list[str]:
@@ -112,6 +114,8 @@ class RetentionSweeper:
     """Deletes what is past retention in `root`: at start, and from the app's loop (`tick`).
 
     `only_own` limits it to the files this account owns (the app; an admin's `purge` takes all).
+    With `archived_first` (the policy has an [archive]) a recording the archive has not
+    confirmed yet is kept past retention: it is the only copy.
     A sweep lists only day folders old enough to hold anything due, and reads only metadata
     whose name starts before the cutoff, so a sweep with nothing due costs a few directory reads.
     """
@@ -123,7 +127,9 @@ class RetentionSweeper:
         *,
         only_own: bool = True,
         interval_s: float = SWEEP_INTERVAL_S,
+        archived_first: bool = False,
     ) -> None:
+        self.archived_first = archived_first
         self.root = root
         self.retention_days = retention_days
         self.only_own = only_own
@@ -168,6 +174,8 @@ class RetentionSweeper:
             rid = recording_id(self.root, meta_path)
             if rid in held or read_hold(meta_path) is not None:
                 result.held.append(rid)
+            elif self.archived_first and not archived_marker(meta_path).exists():
+                result.unarchived.append(rid)
             elif dry_run:
                 result.deleted.append(rid)
             elif not self._delete(audit, rid, meta_path, audio, result):
@@ -187,6 +195,7 @@ class RetentionSweeper:
         try:
             audio.unlink(missing_ok=True)
             meta_path.unlink()
+            archived_marker(meta_path).unlink(missing_ok=True)
         except OSError as exc:
             result.failed.append(f"{rid}: could not be deleted: {exc}")
             log.error("%s", result.failed[-1])

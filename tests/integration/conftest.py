@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from softphone.app.peerproc import CustomerPeer
+from tests.integration.archivedata import CREDENTIAL_ENV
 from tests.integration.policies import (
     BUILTIN_ENGLISH_DISCLOSURE,
     Compliance,
@@ -17,6 +18,7 @@ from tests.integration.policies import (
     write_policy,
 )
 from tests.integration.rtpcapture import RtpCapture
+from tests.integration.seaweed import SeaweedServer
 
 # A run started in the background (`cmd &` in a script) inherits SIGINT ignored and hands that on
 # to every child, so the Ctrl-C tests' softphone would never see it. A handled signal is reset to
@@ -63,3 +65,33 @@ def rtp_capture() -> Iterator[RtpCapture]:
     """An RTP endpoint on a free loopback port pair, recording what is sent to it; closed after."""
     with RtpCapture("127.0.0.1") as capture:
         yield capture
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """One SeaweedFS S3 server for the whole run (it takes seconds to start and to stop).
+
+    Tests that pause, kill or restart it leave it running again; each uses its own bucket.
+    """
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweed"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def bucket(seaweed: SeaweedServer, request: pytest.FixtureRequest) -> str:
+    """A new, empty bucket on the shared server, named after the test."""
+    name = "t-" + "".join(c if c.isalnum() else "-" for c in request.node.name.lower())[:40]
+    name = f"{name.rstrip('-')}-{abs(hash(request.node.nodeid)) % 10**6}"
+    seaweed.client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test server's credentials in AWS's standard environment variables."""
+    for name, value in CREDENTIAL_ENV.items():
+        monkeypatch.setenv(name, value)

@@ -35,6 +35,7 @@ import soundfile as sf
 from pyrage import x25519
 
 from softphone.app.peerproc import CustomerPeer
+from softphone.config.archivesecret import SERVICE as ARCHIVE_SERVICE
 from softphone.config.credentials import secure_backend
 from softphone.config.qakey import ENTRY as QA_ENTRY
 from softphone.config.qakey import SERVICE as QA_SERVICE
@@ -42,7 +43,9 @@ from softphone.recordings.metadata import HoldInterval, read_metadata, write_met
 from softphone.recordings.retention import set_hold
 from softphone.vocabulary.frames import RATE
 from tests.doccheck import REPO, _example_root, doc_commands
+from tests.integration.archivedata import CREDENTIAL_ENV, archive_toml
 from tests.integration.policies import DISCLOSURE_HZ, DISCLOSURE_S, write_policy
+from tests.integration.seaweed import ACCESS_KEY, SECRET_KEY, SeaweedServer
 from tests.integration.sipp import SippPeer
 from tests.unit.test_recordings_catalog import _record
 
@@ -58,6 +61,7 @@ class Sandbox:
     home: Path
     lab_policy: Path  # the policy in force: a short disclosure, `office` at a local registrar
     env: dict[str, str]
+    archive: SeaweedServer | None = None  # the S3 server, for the archive's commands
 
     def path(self, text: str) -> str:
         """The command with the machine's folders moved under the sandbox root."""
@@ -385,6 +389,52 @@ def _library(sb: Sandbox, command: str) -> None:
         assert expected[word.strip('"')] in done.stdout, (line, done.stdout)
 
 
+# --- the archive (admin.md, qa.md) -------------------------------------------------------------
+
+
+def _archive(sb: Sandbox, command: str) -> None:
+    """Desk desk-07's recording like the docs' example, uploaded to a bucket of the test's S3."""
+    assert sb.archive is not None
+    root = sb.root / "var/lib/softphone/recordings"
+    meta = _record(root, "c1", started=DOC_START)
+    data = read_metadata(meta)
+    data.call.agent, data.call.answered_at, data.call.ended_at = "agent7", DOC_START, DOC_START + 60
+    write_metadata(meta, data)
+    rid = meta.relative_to(root).with_suffix("").as_posix()
+    bucket = f"docs-{abs(hash(command)) % 10**8}"
+    sb.archive.client().create_bucket(Bucket=bucket)
+    with sb.lab_policy.open("a", encoding="utf-8") as out:
+        out.write(archive_toml(sb.archive, bucket))
+    sb.env.update(SOFTPHONE_WORKSTATION="desk-07", XDG_CACHE_HOME=str(sb.home / ".cache"))
+    if "set-secret" in command:
+        try:
+            sb.env["SECRET"] = SECRET_KEY
+            stored = sb.ok(command)
+            assert "stored the archive secret key of" in stored.stdout
+            done = sb.ok("softphone archive upload")  # the keyring's secret, no AWS variables
+            assert "1 recording(s) uploaded" in done.stdout, done.stdout
+        finally:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                secure_backend().delete_password(ARCHIVE_SERVICE, ACCESS_KEY)
+        return
+    sb.env.update(CREDENTIAL_ENV)
+    if not command.endswith("archive upload"):
+        sb.ok("softphone archive upload")
+    (sb.root / "tmp").mkdir(exist_ok=True)
+    line = command.replace(DOC_ID, rid).replace(" /tmp/", f" {sb.root}/tmp/")
+    done = sb.ok(line)
+    if "status" in command:
+        assert '"waiting": 0' in done.stdout, done.stdout
+    elif "upload" in command:
+        assert "1 recording(s) uploaded" in done.stdout, done.stdout
+    elif "audit verify" in command:
+        assert "match the copy in the archive" in done.stdout, done.stdout
+    elif "list" in command:
+        assert f"desk-07/{rid}" in done.stdout, done.stdout
+    else:
+        assert "wrote " in done.stdout, done.stdout
+
+
 # --- QA keys (qa.md) ----------------------------------------------------------------------------
 
 
@@ -436,6 +486,15 @@ RUNNERS: dict[str, Callable[[Sandbox, str], None]] = {
     "install -d -m 0755 -o root -g root /etc/softphone": _install,
     "install -m 0644 -o root -g root policy.toml /etc/softphone/policy.toml": _install,
     "softphone recordings list": _recordings,
+    "printf '%s' \"$SECRET\" | softphone archive set-secret --stdin": _archive,
+    "softphone archive status --json": _archive,
+    "softphone archive upload": _archive,
+    "softphone audit verify --archive": _archive,
+    "softphone recordings list --archive --agent agent7 --since 2026-11-01": _archive,
+    (
+        "softphone recordings play desk-07/agent7/2026/11/24/20261124T093112Z-inbound-2ec3815d0c"
+        " --archive --to-file /tmp/call.wav"
+    ): _archive,
     "softphone recordings list --json": _recordings,
     "softphone recordings verify": _recordings,
     "softphone recordings list --since 2026-11-01 --remote 31201234567 --had-hold": _library,
@@ -464,5 +523,9 @@ def test_every_command_shown_in_the_docs_has_a_runner() -> None:
 
 
 @pytest.mark.parametrize("command", sorted(RUNNERS))
-def test_the_command_runs_as_the_docs_say(sandbox: Sandbox, command: str) -> None:
+def test_the_command_runs_as_the_docs_say(
+    sandbox: Sandbox, command: str, request: pytest.FixtureRequest
+) -> None:
+    if RUNNERS[command] is _archive:
+        sandbox.archive = request.getfixturevalue("seaweed")
     RUNNERS[command](sandbox, command)
