@@ -42,6 +42,9 @@ from softphone.vocabulary.events import (
 log = logging.getLogger("softphone.calls")
 
 _RINGING = (CallState.INCOMING, CallState.EARLY)
+REFUSALS_KEPT = 50
+"""How many refused calls a report lists: a scanner ringing all day must not grow it without end
+(`refused_total` counts them all)."""
 
 
 class CallFailedError(RuntimeError):
@@ -80,7 +83,8 @@ class CallReport:
     refused_reinvites: list[dict[str, Any]] = field(default_factory=list)
     dtmf_received: list[dict[str, Any]] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
-    refused: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # the last REFUSALS_KEPT
+    refused_total: int = 0  # every call refused while this one was awaited, kept or not
     strangers_refused: int = 0  # calls refused 403: not from the registrar, proxy or trusted hosts
     recording_problems: list[str] = field(default_factory=list)
     recording: str | None = None
@@ -94,6 +98,12 @@ class CallReport:
     def as_json(self) -> dict[str, Any]:
         """The report as a JSON-ready dict."""
         return dict(self.__dict__)
+
+    def note_refused(self, entry: dict[str, Any]) -> None:
+        """Count a refused call and list it, keeping only the last REFUSALS_KEPT."""
+        self.refused_total += 1
+        del self.refused[: max(0, len(self.refused) - REFUSALS_KEPT + 1)]
+        self.refused.append(entry)
 
 
 def calls_for(user: str | None) -> Callable[[IncomingCall], tuple[int, str] | None]:
@@ -300,7 +310,7 @@ class ScriptedCall:
         elif isinstance(event, CallEnded):
             self._on_ended(event)
         elif isinstance(event, CallRefused):
-            self.report.refused.append(
+            self.report.note_refused(
                 {
                     "remote_uri": event.remote_uri,
                     "local_uri": event.local_uri,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from softphone.app.headless import CallReport
+from softphone.app.headless import REFUSALS_KEPT, CallReport
 from softphone.app.reporttext import call_text, registration_text
 
 
@@ -90,3 +90,13 @@ def test_transfers_in_words() -> None:
         "  the other side asked for a transfer to sip:desk3@pbx: declined",
         "  then an outbound call with sip:desk3@pbx: /r/b.wav",
     ]
+
+
+def test_a_report_keeps_only_the_last_refusals_but_counts_them_all() -> None:
+    report = CallReport(direction="inbound")
+    for n in range(REFUSALS_KEPT + 30):
+        report.note_refused({"remote_uri": f"<sip:scan{n}@y>", "status_code": 404})
+    assert report.refused_total == REFUSALS_KEPT + 30
+    assert len(report.refused) == REFUSALS_KEPT
+    assert report.refused[0]["remote_uri"] == "<sip:scan30@y>"  # the oldest went first
+    assert report.as_json()["refused_total"] == REFUSALS_KEPT + 30
