@@ -74,11 +74,11 @@ Mutation = tuple[str, Callable[[Message], Message]]
 def valid_invite(target: Target, call_id: str) -> Message:
     """A well-formed INVITE with a PCMU offer, from target.src_port to target.user."""
     t, src = target, target.src_port
-    branch = "z9hG4bK-" + call_id.split("@")[0]
+    branch = "z9hG4bK-" + call_id.split("@", maxsplit=1)[0]
     headers = (
         f"Via: SIP/2.0/UDP {t.host}:{src};rport;branch={branch}",
         "Max-Forwards: 70",
-        f"From: <sip:fuzzer@{t.host}:{src}>;tag={call_id.split('@')[0]}",
+        f"From: <sip:fuzzer@{t.host}:{src}>;tag={call_id.split('@', maxsplit=1)[0]}",
         f"To: <sip:{t.user}@{t.host}:{t.port}>",
         f"Call-ID: {call_id}",
         "CSeq: 1 INVITE",
@@ -158,10 +158,14 @@ def _set_sdp(index: int, value: bytes) -> Callable[[Message], Message]:
     return apply
 
 
+def _edit(m: Message, field: str, lines: tuple[bytes, ...]) -> Message:
+    return replace(m, headers=lines) if field == "headers" else replace(m, sdp=lines)
+
+
 def _drop(field: str, index: int) -> Callable[[Message], Message]:
     def apply(m: Message) -> Message:
         lines: tuple[bytes, ...] = getattr(m, field)
-        return replace(m, **{field: lines[:index] + lines[index + 1 :]})
+        return _edit(m, field, lines[:index] + lines[index + 1 :])
 
     return apply
 
@@ -169,9 +173,17 @@ def _drop(field: str, index: int) -> Callable[[Message], Message]:
 def _double(field: str, index: int) -> Callable[[Message], Message]:
     def apply(m: Message) -> Message:
         lines: tuple[bytes, ...] = getattr(m, field)
-        return replace(m, **{field: lines[: index + 1] + lines[index:]})
+        return _edit(m, field, lines[: index + 1] + lines[index:])
 
     return apply
+
+
+def _length(value: bytes) -> Callable[[Message], Message]:
+    return lambda m: replace(m, length=value)
+
+
+def _cut(number: int, inside: bool) -> Callable[[Message], Message]:
+    return lambda m: replace(m, cut=(number, inside))
 
 
 def _field_values(base: Message, target: Target) -> list[Mutation]:
@@ -263,10 +275,7 @@ def _length_values(body: int) -> list[Mutation]:
         "not-a-number": "abc",
         "empty": "",
     }
-    out: list[Mutation] = [
-        (f"Content-Length:{k}", lambda m, v=v: replace(m, length=v.encode()))
-        for k, v in values.items()
-    ]
+    out: list[Mutation] = [(f"Content-Length:{k}", _length(v.encode())) for k, v in values.items()]
     out.append(("Content-Length:omitted", lambda m: replace(m, length=b"<omitted>")))
     out.append(
         (
@@ -291,8 +300,7 @@ def _structure(base: Message) -> list[Mutation]:
     for number in range(len(base.headers) + len(base.sdp) + 2):
         for inside in (False, True):
             where = "inside" if inside else "after"
-            cut = (number, inside)
-            out.append((f"truncated:{where}-line-{number}", lambda m, c=cut: replace(m, cut=c)))
+            out.append((f"truncated:{where}-line-{number}", _cut(number, inside)))
     out.append(("eol:lf-only", lambda m: replace(m, eol=b"\n")))
     out.append(("eol:cr-only", lambda m: replace(m, eol=b"\r")))
     out.append(("eol:lfcr", lambda m: replace(m, eol=b"\n\r")))

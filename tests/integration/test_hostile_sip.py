@@ -9,6 +9,7 @@ to a user the phone does not serve ("support"; it serves "agent"), so a valid IN
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,12 @@ TORTURE = Path(__file__).resolve().parents[1] / "sip_torture"
 RSS_GROWTH_KIB = 5 * 1024
 FUZZ_SEED, FUZZ_CASES, FUZZ_RATE = 14, 2500, 50.0
 FLOOD_RATE, FLOOD_S = 50, 30
+REFUSALS = {400, 404, 415, 481, 486, 488, 500}
+"""Bad Request, Not Found (for the user), Unsupported Media Type, no such dialog (a To tag),
+Busy (pjsua's stateless answer while its call slots are taken), Not Acceptable Here (an SDP it
+cannot answer), and Server Internal Error (pjsip's answer to an INVITE whose CSeq names BYE)."""
+SVWAR_ENDS = {0, 30, 40}
+"""svwar's exit codes for "done", "no answer (timed out)" and "found something unusual"."""
 STRANGER = "support"
 """The user every hostile message is for: this phone serves only "agent"."""
 
@@ -71,7 +78,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     peers: list[CustomerPeer] = []
 
     def start(*args: str) -> CustomerPeer:
-        peers.append(CustomerPeer(["--listen", "127.0.0.1:0", "--max-seconds", "40", *args], folder))
+        peers.append(
+            CustomerPeer(["--listen", "127.0.0.1:0", "--max-seconds", "40", *args], folder)
+        )
         return peers[-1]
 
     try:
@@ -86,9 +95,14 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
 
 
 class Responses:
-    """A UDP socket that sends the hostile datagrams and collects the final status per Call-ID."""
+    """A UDP socket that sends the hostile datagrams and collects the final status per Call-ID.
 
-    def __init__(self) -> None:
+    Like any client transaction (RFC 3261 17.1.1.3) it ACKs each refused INVITE, so the phone's
+    server transaction ends after T4 (5 s) instead of retransmitting the refusal for 32 s.
+    """
+
+    def __init__(self, ack_to: int) -> None:
+        self.ack_to = ack_to
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
@@ -112,6 +126,21 @@ class Responses:
             status = int(head[0].split()[1])
             call_id = next((h.split(":", 1)[1].strip() for h in head if h[:8] == "Call-ID:"), "")
             self.statuses.setdefault(call_id, []).append(status)
+            if status >= 300:
+                self._ack(head)
+
+    def _ack(self, head: list[str]) -> None:
+        """ACK a refused INVITE: the response's Via, From, To, Call-ID and CSeq number."""
+        fields = {h.split(":", 1)[0].lower(): h for h in head[1:] if ":" in h}
+        cseq = fields.get("cseq", "").split(":", 1)[-1].split()
+        if len(cseq) != 2 or cseq[1] != "INVITE" or not {"via", "from", "to"} <= fields.keys():
+            return
+        to = fields["to"].split(":", 1)[1]
+        uri = to[to.find("<") + 1 : to.find(">")] if "<" in to else to.split(";")[0].strip()
+        ack = [f"ACK {uri} SIP/2.0", fields["via"], "Max-Forwards: 70", fields["from"],
+               fields["to"], fields.get("call-id", "Call-ID: none"), f"CSeq: {cseq[0]} ACK",
+               "Content-Length: 0", "", ""]  # fmt: skip
+        self.sock.sendto("\r\n".join(ack).encode(errors="replace"), ("127.0.0.1", self.ack_to))
 
     def send_paced(self, messages: list[bytes], port: int, rate: float) -> None:
         """Send each datagram to 127.0.0.1:port, `rate` a second."""
@@ -124,7 +153,9 @@ class Responses:
 
     def finals(self) -> dict[str, int]:
         """The last final status each Call-ID got."""
-        return {c: [s for s in ss if s >= 200][-1] for c, ss in self.statuses.items() if max(ss) >= 200}
+        return {
+            c: [s for s in ss if s >= 200][-1] for c, ss in self.statuses.items() if max(ss) >= 200
+        }
 
     def close(self, quiet_s: float = 2.0) -> None:
         """Wait until responses stopped coming for `quiet_s`, then close."""
@@ -138,7 +169,7 @@ class Responses:
 
 
 def test_fuzzed_invites_are_refused_or_dropped(hostile: Hostile, start_peer: StartPeer) -> None:
-    responses = Responses()
+    responses = Responses(hostile.agent.port)
     target = Target(port=hostile.agent.port, src_port=responses.port, user=STRANGER)
     cases: list[Case] = list(corpus(target, seed=FUZZ_SEED, limit=FUZZ_CASES))
     responses.send_paced([c.data for c in cases], hostile.agent.port, FUZZ_RATE)
@@ -150,9 +181,25 @@ def test_fuzzed_invites_are_refused_or_dropped(hostile: Hostile, start_peer: Sta
           f"{len(cases) - len(finals)} without one")  # fmt: skip
     answered = [by_case[c].name for c, s in finals.items() if s < 300 and c in by_case]
     assert not answered, f"fuzzed INVITEs were answered: {answered[:10]}"
+    odd = {by_case[c].name: s for c, s in finals.items() if s not in REFUSALS and c in by_case}
+    assert not odd, f"refused with an unexpected status: {odd}"
+    single = {by_case[c].name: s for c, s in finals.items() if c in by_case}
+    for name in ("Content-Length:too-big", "To:doubled", "Call-ID:doubled", "CSeq:doubled"):
+        # pjsip lets these through; the call layer refuses them 400, never as if well-formed
+        assert single.get(name) != 404, name
     assert tally[400] > 100, tally  # the stack's parser refused the broken ones itself
     assert tally[404] > 100, tally  # the well-formed ones reached the screen and were refused
     hostile.check("fuzz", start_peer)
+
+
+def _unique_branch(name: str) -> bytes:
+    """The message, its branch made its own: 22 of the RFC's messages share z9hG4bKkdjuw.
+
+    The RFC tests each message on its own; sent one after another to one phone, a shared branch
+    makes the later ones retransmissions of the first (its transaction lives 32 s), never parsed.
+    """
+    data = (TORTURE / f"{name}.dat").read_bytes()
+    return re.sub(rb"(branch\s*=\s*z9hG4bK[^;,\s]*)", rb"\1-" + name.encode(), data)
 
 
 def test_rfc4475_torture_messages(hostile: Hostile, start_peer: StartPeer) -> None:
@@ -160,19 +207,20 @@ def test_rfc4475_torture_messages(hostile: Hostile, start_peer: StartPeer) -> No
     messages = manifest["message"]
     assert {m["name"] for m in messages} == {p.stem for p in TORTURE.glob("*.dat")}
     assert len(messages) == 49  # the RFC's whole list
-    responses = Responses()
-    responses.send_paced(
-        [(TORTURE / f"{m['name']}.dat").read_bytes() for m in messages], hostile.agent.port, 20
-    )
+    responses = Responses(hostile.agent.port)
+    sent: list[tuple[float, str]] = []
+    for message in messages:  # one at a time, so each refusal is known by when it came
+        sent.append((time.time(), message["name"]))
+        responses.sock.sendto(_unique_branch(message["name"]), ("127.0.0.1", hostile.agent.port))
+        time.sleep(0.4)
     responses.close()
     report = hostile.check("torture", start_peer)
     refused = report["refused"]
     assert isinstance(refused, list)
-    reached = {r["local_uri"] for r in refused}
-    print(f"RFC 4475: INVITEs refused by the screen: {sorted(reached)}")
-    for message in messages:
-        if message["reaches_screen"]:
-            assert any(message["to"] in uri for uri in reached), message
+    screened = {max((s for s in sent if s[0] <= r["at"]), default=sent[0])[1]: r["status_code"]
+                for r in refused}  # fmt: skip
+    print(f"RFC 4475: refused by the call layer: {dict(sorted(screened.items()))}")
+    assert screened == {m["name"]: m["refused_with"] for m in messages if m["refused_with"]}
 
 
 def _scan(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -192,10 +240,13 @@ def test_sipvicious_scans(hostile: Hostile, start_peer: StartPeer, tmp_path: Pat
     names.write_text("\n".join([STRANGER, "admin", "test", "root", *map(str, range(100, 400))]))
     for method in ("OPTIONS", "REGISTER", "INVITE"):
         scan = _scan(
-            "sipvicious_svwar", "-m", method, "-d", str(names), "-p", port, "-t", "0.02",
+            "sipvicious_svwar", "-m", method, "-d", str(names), "-p", port,  # at full speed
             "--maximumtime", "30", "--force", "127.0.0.1",
         )  # fmt: skip
-        assert scan.returncode == 0, scan.stdout + scan.stderr
+        # It ends by itself (REGISTER: the phone is no registrar and drops it; svwar says
+        # "timed out") and never rings the agent: no name it tried is served here.
+        assert scan.returncode in SVWAR_ENDS, scan.stdout + scan.stderr
+        assert "Traceback" not in scan.stderr, scan.stderr
         assert hostile.agent.alive, f"the answerer died under svwar -m {method}"
     hostile.check("sipvicious", start_peer)
 
