@@ -82,8 +82,7 @@ class LongAnswerer:
         if self.alive:
             self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(30)
-        for reader in self._readers:
-            reader.join(10)
+        self._close()
         return code
 
     def kill(self) -> None:
@@ -91,6 +90,14 @@ class LongAnswerer:
         if self.alive:
             self.proc.kill()
             self.proc.wait(10)
+        self._close()
+
+    def _close(self) -> None:
+        for reader in self._readers:
+            reader.join(10)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def check_call(agent: LongAnswerer, start_peer: StartPeer, folder: Path) -> dict[str, Any]:
