@@ -352,7 +352,9 @@ class Desk:
     # --- inside -----------------------------------------------------------------------------
 
     def _incoming(self, event: ev.IncomingCall) -> None:
-        refusal = self._screen(event) if self._screen is not None else None
+        refusal = (400, event.malformed) if event.malformed else None
+        if refusal is None and self._screen is not None:
+            refusal = self._screen(event)
         if refusal is None and len(self._calls) >= self.max_calls:
             refusal = (486, f"the agent has {len(self._calls)} calls, the limit")
         if refusal is not None:

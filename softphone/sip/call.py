@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pjsua2 as pj
 
 from softphone.sip.guard import callback
+from softphone.sip.wellformed import malformation
 from softphone.vocabulary.events import (
     CallDirection,
     CallState,
@@ -379,9 +380,17 @@ class SipAccount(pj.Account):  # type: ignore[misc]
         self._keep[int(prm.callId)] = call  # a dropped incoming Call is hung up at once
         ci = call.getInfo()
         call.remote_uri = str(ci.remoteUri)
+        try:
+            malformed = malformation(str(prm.rdata.wholeMsg))
+        except UnicodeError:  # bytes the wheel cannot hand over as text: the stack parsed them
+            malformed = ""
         self._engine.post_from_callback(
             IncomingCall(
-                int(prm.callId), str(ci.remoteUri), str(ci.localUri), str(prm.rdata.srcAddress)
+                int(prm.callId),
+                str(ci.remoteUri),
+                str(ci.localUri),
+                str(prm.rdata.srcAddress),
+                malformed=malformed,
             )
         )
 

@@ -69,13 +69,15 @@ class Event:
 class IncomingCall(Event):
     """A new inbound call is offered; the engine already answered 100 Trying.
 
-    `source` is the address ("host:port") the INVITE came from, for the desk's screen.
+    `source` is the address ("host:port") the INVITE came from, for the desk's screen;
+    `malformed` says why the INVITE is malformed though the stack took it ('' when it is not).
     """
 
     call_id: int
     remote_uri: str
     local_uri: str
     source: str = ""
+    malformed: str = ""
 
 
 @dataclass(frozen=True)

@@ -261,6 +261,8 @@ def test_all_scenarios_are_covered() -> None:
         "uac_replaces",
         "uas_rtp_stops",  # dead peers (test_dead_peers.py)
         "uac_session_timer",
+        "uac_flood_invite",  # hostile SIP (test_hostile_sip.py)
+        "uac_flood_options",
     }
 
 

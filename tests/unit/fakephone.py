@@ -140,11 +140,13 @@ class FakePhone:
         while self.engine.queue:
             handle(self.engine.queue.popleft())
 
-    def incoming(self) -> int:
-        """A new call arrives."""
+    def incoming(self, malformed: str = "") -> int:
+        """A new call arrives (its INVITE malformed in a way the stack let through, if given)."""
         call = self._new(inbound=True)
         call.state = CallState.INCOMING
-        self.engine.post(IncomingCall(call.call_id, "sip:customer@peer", "sip:agent@here"))
+        self.engine.post(
+            IncomingCall(call.call_id, "sip:customer@peer", "sip:agent@here", malformed=malformed)
+        )
         return call.call_id
 
     def peer_answers(self, call_id: int) -> None:

@@ -99,6 +99,19 @@ def test_beyond_the_limit_a_call_is_refused_busy(desk: Harness) -> None:
     assert [r.status_code for r in refused] == [486]
 
 
+def test_a_malformed_invite_is_refused_400_and_never_rings(desk: Harness) -> None:
+    events: list[object] = []
+    desk.desk.subscribe(events.append)
+    bad = desk.phone.incoming(malformed="the INVITE repeats a header that takes one value: to")
+    desk.phone.deliver(desk.desk.handle)
+    assert desk.desk.calls() == ()
+    assert ("400", bad) in desk.phone.sent
+    refused = [e for e in events if isinstance(e, CallRefused)]
+    assert [(r.status_code, r.reason) for r in refused] == [
+        (400, "the INVITE repeats a header that takes one value: to")
+    ]
+
+
 def test_commands_on_a_ringing_or_unknown_call_say_which_and_why(desk: Harness) -> None:
     ringing = desk.phone.incoming()
     desk.phone.deliver(desk.desk.handle)
