@@ -322,7 +322,7 @@ class ScriptedCall:
             )
             if event.status_code == 403:
                 self.report.strangers_refused += 1
-        elif isinstance(event, ProblemRaised) and event.call_id == self._call:
+        elif isinstance(event, ProblemRaised) and event.call_id == self._call and event.recording:
             if event.text not in self.told:
                 self.told.append(event.text)
                 self._tell(event.text)

@@ -315,7 +315,8 @@ class Desk:
         if isinstance(event, ev.DtmfReceived):
             self._emit(DigitReceived(event.call_id, event.digit, event.method))
         elif isinstance(event, ev.PeerLost):
-            self._emit(ProblemRaised(event.call_id, f"the call was ended: {event.reason}"))
+            text = f"the call was ended: {event.reason}"
+            self._emit(ProblemRaised(event.call_id, text, recording=False))
         elif isinstance(event, ev.ReinviteAnswered) and event.refused:
             self._emit(ReinviteRefused(event.call_id, event.kind, event.status_code, event.reason))
         if isinstance(event, ev.CallStateChanged):
@@ -433,7 +434,8 @@ class Desk:
         snapshot = self._snapshot(call)
         self._say_problems(call, snapshot)
         if outcome.end_reason == SESSION_TIMER_EXPIRED:
-            self._emit(ProblemRaised(session.call_id, f"the call was ended: {outcome.end_reason}"))
+            text = f"the call was ended: {outcome.end_reason}"
+            self._emit(ProblemRaised(session.call_id, text, recording=False))
         self._emit(
             CallEnded(
                 snapshot,

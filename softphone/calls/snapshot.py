@@ -148,10 +148,15 @@ class RegistrationChanged(DeskEvent):
 
 @dataclass(frozen=True)
 class ProblemRaised(DeskEvent):
-    """Something the agent must see; `call_id` is None when it concerns no single call."""
+    """Something the agent must see; `call_id` is None when it concerns no single call.
+
+    `recording` is False for news of the call itself (it was ended as dead, say), True for a
+    reason the call is not, or not wholly, recorded.
+    """
 
     call_id: int | None
     text: str
+    recording: bool = True
 
 
 @dataclass(frozen=True)
