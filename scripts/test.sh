@@ -74,7 +74,8 @@ step() {
 
 run_pytest() {
     local rc=0
-    .venv-test/bin/pytest "$@" || rc=$?
+    # The slowest tests are listed at the end: where the run's time goes, for whoever shortens it.
+    .venv-test/bin/pytest --durations=15 "$@" || rc=$?
     if ((rc == 5)); then
         printf 'test.sh: pytest collected no tests: that is a failure\n' >&2
     fi
