@@ -127,6 +127,7 @@ def test_registration_recovers_and_the_call_in_progress_stays(
     peer = start_peer(
         "--call", f"sip:agent@127.0.0.1:{agent.port};transport=tcp", "--transport", "tcp",
         "--hangup-after", str(hangup_after), "--max-seconds", str(hangup_after + 20),
+        "--play", "tone:440",  # a customer who talks: a silent one is ended by the RTP timeout
     )  # fmt: skip
     peer.wait_for("state", 15, state="confirmed")
 
