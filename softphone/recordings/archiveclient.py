@@ -7,9 +7,6 @@ import re
 import socket
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from softphone.config.archivesecret import load_secret
 from softphone.config.schema import ArchivePolicy
 
@@ -35,6 +32,10 @@ def s3_client(policy: ArchivePolicy, *, timeout_s: float = 30.0) -> Any:
             "aws_access_key_id": policy.access_key_id,
             "aws_secret_access_key": secret,
         }
+    # boto3 costs 24 MB and 0.3 s to import: only a process that talks to the archive pays it.
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
     config = Config(
         connect_timeout=min(5.0, timeout_s),
         read_timeout=timeout_s,

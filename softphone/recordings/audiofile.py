@@ -20,7 +20,6 @@ import soundfile as sf
 
 from softphone.config.agekeys import parse_identity
 from softphone.recordings import sealed
-from softphone.recordings.sealedcrypto import decrypt_pcm
 from softphone.vocabulary.frames import RATE
 
 KeySource = Callable[[], Sequence[str]]
@@ -116,6 +115,9 @@ def open_audio(
         held = keys()
         if not held:
             raise SealedAudioError(f"'{path.name}': {sealed.SEALED_MESSAGE}")
+        # cryptography costs 7 MB at start: only sealing or opening sealed audio loads it
+        from softphone.recordings.sealedcrypto import decrypt_pcm  # noqa: PLC0415
+
         opened = decrypt_pcm(data, [parse_identity(k) for k in held])
     except (sealed.SealedError, ValueError) as exc:
         raise SealedAudioError(f"'{path.name}': {exc}") from None

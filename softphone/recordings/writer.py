@@ -36,7 +36,6 @@ from softphone.config.agekeys import parse_recipients
 from softphone.recordings import sealed
 from softphone.recordings.access import create_file
 from softphone.recordings.ownership import create_locked
-from softphone.recordings.sealedcrypto import ChunkSealer
 from softphone.recordings.writefault import WriterStop, diagnose, folder_gone, moved_away
 from softphone.vocabulary.frames import RATE
 
@@ -79,6 +78,9 @@ class _SealedFile:
 
     def __init__(self, fd: int, recipients: Sequence[Any]) -> None:
         self._fd = fd
+        # cryptography costs 7 MB at start: only sealing or opening sealed audio loads it
+        from softphone.recordings.sealedcrypto import ChunkSealer  # noqa: PLC0415
+
         self._sealer = ChunkSealer(recipients)
         self._pending = bytearray()
         self._digest = hashlib.sha256()
