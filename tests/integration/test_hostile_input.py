@@ -9,36 +9,21 @@ import sys
 from pathlib import Path
 
 from tests.integration.policies import Compliance
+from tests.integration.refusedinvite import unserved_invite
 from tests.integration.securepolicy import add_account
 from tests.integration.softphone_cli import Answering, StartPeer
-
-
-def _invite(port: int, src: int, tag: str, *, headers: str = "", body: str = "") -> bytes:
-    # Addressed to a user this phone does not serve, so each one must be refused (after the
-    # callback, never inside it: a final response from onIncomingCall can abort the process).
-    text = (
-        f"INVITE sip:support@127.0.0.1:{port} SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP 127.0.0.1:{src};branch=z9hG4bK-{tag}\r\n"
-        "Max-Forwards: 70\r\n"
-        f"From: <sip:mallory@127.0.0.1:{src}>;tag={tag}\r\n"
-        f"To: <sip:support@127.0.0.1:{port}>\r\n"
-        f"Call-ID: {tag}@127.0.0.1\r\n"
-        "CSeq: 1 INVITE\r\n"
-        f"Contact: <sip:mallory@127.0.0.1:{src}>\r\n"
-        f"{headers}"
-        f"Content-Length: {len(body)}\r\n\r\n{body}"
-    )
-    return text.encode()
 
 
 def _malformed(port: int, src: int) -> list[bytes]:
     return [
         # SDP that is not SDP
-        _invite(port, src, "badsdp", headers="Content-Type: application/sdp\r\n", body="garbage"),
+        unserved_invite(
+            port, src, "badsdp", headers="Content-Type: application/sdp\r\n", body="garbage"
+        ),
         # a Content-Type far beyond any sane length
-        _invite(port, src, "hugect", headers=f"Content-Type: application/{'x' * 6000}\r\n"),
+        unserved_invite(port, src, "hugect", headers=f"Content-Type: application/{'x' * 6000}\r\n"),
         # an offer without a media line
-        _invite(
+        unserved_invite(
             port,
             src,
             "nomedia",

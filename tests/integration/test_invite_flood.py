@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from tests.integration.policies import Compliance
+from tests.integration.refusedinvite import unserved_invite
 from tests.integration.securepolicy import add_account
 from tests.integration.softphone_cli import Answering, StartPeer
 
@@ -25,22 +26,6 @@ SDP = (
     "v=0\r\no=mallory 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 )
-
-
-def _invite(port: int, src: int, n: int) -> bytes:
-    tag = f"flood{n}"
-    return (
-        f"INVITE sip:support@127.0.0.1:{port} SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP 127.0.0.1:{src};branch=z9hG4bK-{tag}\r\n"
-        "Max-Forwards: 70\r\n"
-        f"From: <sip:mallory@127.0.0.1:{src}>;tag={tag}\r\n"
-        f"To: <sip:support@127.0.0.1:{port}>\r\n"
-        f"Call-ID: {tag}@127.0.0.1\r\n"
-        "CSeq: 1 INVITE\r\n"
-        f"Contact: <sip:mallory@127.0.0.1:{src}>\r\n"
-        "Content-Type: application/sdp\r\n"
-        f"Content-Length: {len(SDP)}\r\n\r\n{SDP}"
-    ).encode()
 
 
 def _flood(port: int) -> dict[int, int]:
@@ -68,7 +53,10 @@ def _flood(port: int) -> dict[int, int]:
         total = int(FLOOD_RATE * FLOOD_S)
         for n in range(total):
             time.sleep(max(0.0, start + n / FLOOD_RATE - time.monotonic()))
-            sock.sendto(_invite(port, src, n), ("127.0.0.1", port))
+            invite = unserved_invite(
+                port, src, f"flood{n}", headers="Content-Type: application/sdp\r\n", body=SDP
+            )
+            sock.sendto(invite, ("127.0.0.1", port))
         time.sleep(2.0)  # the last refusals
         stop.set()
         reader.join()
