@@ -139,7 +139,7 @@ class Desk:
             call_id = self._phone.make_call(uri, account)
         except SipError as exc:
             self._take_back(left)
-            raise DeskError(None, f"cannot call {uri}: {exc}") from exc
+            raise DeskError(None, str(exc)) from exc  # the phone's words name the call already
         self._publish(self._open(call_id, CallDirection.OUTBOUND, CallState.CALLING))
         self._focus = call_id
         return call_id

@@ -584,3 +584,17 @@ def test_a_replaces_overtakes_a_refer_being_followed(desk: Harness) -> None:
     results = {(f.to, f.result) for f in _finished(events)}
     assert results == {(TARGET, "unknown"), ("sip:colleague@peer", "transferred")}
     assert [c.call_id for c in desk.desk.calls()] == [new]
+
+
+def test_a_call_that_cannot_be_placed_is_explained_once(
+    desk: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unresolvable(uri: str, account: str | None = None) -> int:
+        raise SipError(f"cannot call {uri}: the host name cannot be resolved")
+
+    monkeypatch.setattr(desk.phone, "make_call", unresolvable)
+    with pytest.raises(DeskError) as raised:
+        desk.desk.dial("sip:x@nowhere.invalid")
+    said = str(raised.value)
+    assert said.count("cannot call") == 1, said
+    assert "the host name cannot be resolved" in said and not desk.desk.calls()
