@@ -79,7 +79,9 @@ def test_a_recording_a_live_answerer_writes_is_left_to_it(
     start_peer: StartPeer, compliance: Compliance
 ) -> None:
     recordings = compliance.recordings
-    with _answering(compliance, 6) as agent:
+    # Long enough for the three commands below to start and end mid-call on a loaded machine
+    # (6 s were over before them once: four Python starts beside other load).
+    with _answering(compliance, 15) as agent:
         peer = start_peer("--call", f"sip:agent@127.0.0.1:{agent.port}", "--play",
                           f"tone:{CUSTOMER_HZ:g}")  # fmt: skip
         partial = _recording_partial(recordings, agent)
